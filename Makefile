@@ -1,0 +1,26 @@
+# Two entry points for a fresh machine: `make demo` and `make test` (see README).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint
+
+$(BIN)/vrpsolve: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/vrpsolve
+
+demo: setup
+	$(BIN)/vrpsolve solve instances/cvrp/X-n101-k25.vrp --solver pyvrp --time-limit 10
+
+test: setup
+	$(BIN)/ruff check vrpsolve cli tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check vrpsolve cli tests benchmarks
+	$(BIN)/mypy

@@ -1,0 +1,22 @@
+"""Errors raised for bad input: each names the file, and the line or field where it can."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input data (an instance or solution file, or instance fields).
+
+    The message reads ``FILE:LINE: problem`` (or ``FILE: problem`` when no line applies), so the
+    command line can print it as the one line a user needs.
+    """
+
+    def __init__(self, problem: str, path: str | Path | None = None, line: int | None = None):
+        self.problem = problem
+        self.path = None if path is None else str(path)
+        self.line = line
+        where = self.path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {problem}")

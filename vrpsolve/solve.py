@@ -1,0 +1,70 @@
+"""``vrpsolve.solve``: run a solver and let the evaluator judge its answer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from vrpsolve.problems.routing import RoutingInstance, evaluate
+from vrpsolve.solvers.base import Result, Status
+from vrpsolve.solvers.registry import resolve
+
+
+def solve(
+    instance: RoutingInstance,
+    solver: str = "auto",
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    **options: Any,
+) -> Result:
+    """Solve a routing instance with a named solver.
+
+    Parameters
+    ----------
+    instance
+        The instance to solve.
+    solver
+        A registered solver name (see :func:`vrpsolve.list_solvers`) or ``"auto"``.
+    time_limit
+        Wall-clock budget in seconds; the solver's default when ``None``.
+    seed
+        Random seed, for reproducible runs.
+    **options
+        Solver-specific options.
+
+    Returns
+    -------
+    Result
+        The solution with the evaluator's cost and feasibility, runtime and status.
+
+    Raises
+    ------
+    UnknownSolverError, UnsupportedInstanceError
+        For an unknown solver, or one that cannot model the instance.
+    """
+    engine = resolve(solver, instance)
+    budget = engine.default_time_limit if time_limit is None else float(time_limit)
+    if budget <= 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    start = time.perf_counter()
+    output = engine.run(instance, time_limit=budget, seed=seed, **options)
+    runtime = time.perf_counter() - start
+    evaluation = None if output.solution is None else evaluate(instance, output.solution)
+    if evaluation is None:
+        status = Status.NO_SOLUTION
+    elif not evaluation.feasible:
+        status = Status.INFEASIBLE
+    else:
+        status = Status.OPTIMAL if output.proved_optimal else Status.FEASIBLE
+    return Result(
+        instance=instance.name,
+        solver=engine.name,
+        seed=seed,
+        status=status,
+        runtime=runtime,
+        solution=output.solution,
+        evaluation=evaluation,
+        lower_bound=output.lower_bound,
+        stats=dict(output.stats),
+    )
