@@ -13,7 +13,7 @@ HIERARCHICAL_OBJECTIVES = frozenset({"hier_vehicles", "hier_distance_double"})
 
 
 def instances_dir() -> Path:
-    """The folder of bundled instances: ``$VRPSOLVE_INSTANCES`` or ``instances/`` of the checkout."""
+    """The bundled instances: ``$VRPSOLVE_INSTANCES``, else ``instances/`` of the checkout."""
     override = os.environ.get("VRPSOLVE_INSTANCES")
     if override:
         return Path(override)
@@ -85,7 +85,8 @@ def best_known(instance: str, objective: str | None = None) -> BestKnown:
     for row in rows:
         if row.instance == instance and objective in (None, row.objective):
             return row
-    raise KeyError(f"no best-known value for {instance!r}" + (f" ({objective})" if objective else ""))
+    suffix = f" ({objective})" if objective else ""
+    raise KeyError(f"no best-known value for {instance!r}{suffix}")
 
 
 def list_sets() -> list[str]:

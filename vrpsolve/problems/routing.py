@@ -8,10 +8,11 @@ backhaul, route duration and length limits, time windows, several depots, hetero
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +20,7 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 
 
-class BackhaulMode(str, Enum):
+class BackhaulMode(StrEnum):
     """How pickups (backhaul demand) may be sequenced on a route."""
 
     NONE = "none"
@@ -30,7 +31,7 @@ class BackhaulMode(str, Enum):
     """Deliveries and pickups in any order; the load must fit at every point."""
 
 
-class CostConvention(str, Enum):
+class CostConvention(StrEnum):
     """How a benchmark turns geometry into the numbers its objective sums.
 
     The readers apply the convention when they build the matrices, so the evaluator only sums matrix
@@ -97,8 +98,8 @@ def _frozen(values: object, dtype: type = np.float64) -> FloatArray:
 class RoutingInstance:
     """One routing problem: nodes, matrices, demands, time windows and a fleet.
 
-    Node indices run over ``0..n-1``; depots are the nodes listed in ``depots`` and every other node is
-    a customer that must be visited exactly once. Arrays are copied and made read-only.
+    Node indices run over ``0..n-1``; depots are the nodes listed in ``depots`` and every other
+    node is a customer that must be visited exactly once. Arrays are copied and made read-only.
 
     Parameters
     ----------
@@ -279,9 +280,9 @@ class RoutingInstance:
     def variant(self) -> str:
         """Variant name derived from the active attributes (RouteFinder naming).
 
-        ``[HF][MD][O]VRP[B|MB][L][TW]``, where plain ``VRP`` reads ``CVRP``; asymmetric instances get
-        an ``A`` prefix and keep the ``C`` (``ACVRP``, ``ACVRPTW``); a single uncapacitated vehicle
-        gives ``TSP`` or ``ATSP``.
+        ``[HF][MD][O]VRP[B|MB][L][TW]``, where plain ``VRP`` reads ``CVRP``; asymmetric instances
+        get an ``A`` prefix and keep the ``C`` (``ACVRP``, ``ACVRPTW``); a single uncapacitated
+        vehicle gives ``TSP`` or ``ATSP``.
         """
         prefix = "A" if self.is_asymmetric else ""
         if self.is_tsp:
@@ -404,7 +405,7 @@ _TOLERANCE = 1e-6
 
 
 def _exact_sum(values: Iterable[float], scale: int | None) -> float:
-    """Sum matrix entries exactly on the convention's integer grid, or as floats if there is none."""
+    """Sum matrix entries exactly on the convention's integer grid, or as floats without one."""
     if scale is None:
         return math.fsum(values)
     return sum(round(v * scale) for v in values) / scale
@@ -415,7 +416,7 @@ def _route_legs(instance: RoutingInstance, route: Route) -> list[tuple[int, int]
     path = [vt.start_depot, *route.visits]
     if not vt.open_route:
         path.append(vt.end_depot)
-    return list(zip(path[:-1], path[1:], strict=False))
+    return list(itertools.pairwise(path))
 
 
 def _check_load(
@@ -437,8 +438,11 @@ def _check_load(
     violations = []
     if peak > capacity + _TOLERANCE:
         violations.append(
-            Violation("capacity", f"route {index}: load {peak:g} exceeds capacity {capacity:g}",
-                      route=index)
+            Violation(
+                "capacity",
+                f"route {index}: load {peak:g} exceeds capacity {capacity:g}",
+                route=index,
+            )
         )
     if instance.backhaul_mode is BackhaulMode.CLASSIC:
         seen_pickup = None
@@ -566,8 +570,13 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
         bad = [v for v in route.visits if not 0 <= v < n]
         for node in bad:
             violations.append(
-                Violation("unknown_node", f"route {index}: node {node} does not exist "
-                          f"(the instance has nodes 0..{n - 1})", route=index, node=node)
+                Violation(
+                    "unknown_node",
+                    f"route {index}: node {node} does not exist "
+                    f"(the instance has nodes 0..{n - 1})",
+                    route=index,
+                    node=node,
+                )
             )
         if bad:
             continue
@@ -576,8 +585,12 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
                 visits_count[node] += 1
             else:
                 violations.append(
-                    Violation("depot_visit", f"route {index}: depot {node} visited as a customer",
-                              route=index, node=node)
+                    Violation(
+                        "depot_visit",
+                        f"route {index}: depot {node} visited as a customer",
+                        route=index,
+                        node=node,
+                    )
                 )
         vt = instance.vehicle_types[route.vehicle_type]
         used[route.vehicle_type] += 1
@@ -591,31 +604,42 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
         violations += load_violations + schedule_violations
         if length > vt.max_distance + _TOLERANCE:
             violations.append(
-                Violation("route_length", f"route {index}: length {length:g} exceeds the limit "
-                          f"{vt.max_distance:g}", route=index)
+                Violation(
+                    "route_length",
+                    f"route {index}: length {length:g} exceeds the limit {vt.max_distance:g}",
+                    route=index,
+                )
             )
         if duration > vt.max_duration + _TOLERANCE:
             violations.append(
-                Violation("route_duration", f"route {index}: duration {duration:g} exceeds the "
-                          f"limit {vt.max_duration:g}", route=index)
+                Violation(
+                    "route_duration",
+                    f"route {index}: duration {duration:g} exceeds the limit {vt.max_duration:g}",
+                    route=index,
+                )
             )
         stats.append(RouteStats(distance=length, duration=duration, max_load=peak))
 
     for node in instance.customers:
         if visits_count[node] == 0:
-            violations.append(Violation("missing_customer", f"customer {node} is not visited",
-                                        node=int(node)))
+            violations.append(
+                Violation("missing_customer", f"customer {node} is not visited", node=int(node))
+            )
         elif visits_count[node] > 1:
             violations.append(
-                Violation("duplicate_customer",
-                          f"customer {node} is visited {visits_count[node]} times", node=int(node))
+                Violation(
+                    "duplicate_customer",
+                    f"customer {node} is visited {visits_count[node]} times",
+                    node=int(node),
+                )
             )
     for k, count in enumerate(used):
         limit = instance.vehicle_types[k].num_available
         if limit is not None and count > limit:
             violations.append(
-                Violation("fleet_size", f"vehicle type {k}: {count} routes but only {limit} "
-                          "vehicles")
+                Violation(
+                    "fleet_size", f"vehicle type {k}: {count} routes but only {limit} vehicles"
+                )
             )
     cost = _exact_sum(total_cost, scale) + fixed
     return Evaluation(cost=cost, violations=tuple(violations), routes=tuple(stats))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from vrpsolve.problems.routing import Evaluation, RoutingInstance, Solution, Violation
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of a solve, decided from the evaluator's verdict and the solver's proof."""
 
     OPTIMAL = "optimal"

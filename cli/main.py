@@ -1,0 +1,1 @@
+"""The ``vrpsolve`` command (filled in below)."""
