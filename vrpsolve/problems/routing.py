@@ -88,10 +88,15 @@ class VehicleType:
     fixed_cost: float = 0.0
 
 
-def _frozen(values: object, dtype: type = np.float64) -> FloatArray:
-    array = np.array(values, dtype=dtype)
+def _frozen(values: object) -> FloatArray:
+    array = np.array(values, dtype=np.float64)
     array.setflags(write=False)
     return array
+
+
+def _absent() -> FloatArray:
+    """Default for an optional per-node array: empty, filled in by ``__post_init__``."""
+    return np.empty(0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,14 +136,14 @@ class RoutingInstance:
 
     name: str
     distance: FloatArray
-    duration: FloatArray | None = None
+    duration: FloatArray = field(default_factory=_absent)
     coords: FloatArray | None = None
     depots: tuple[int, ...] = (0,)
-    delivery: FloatArray | None = None
-    pickup: FloatArray | None = None
+    delivery: FloatArray = field(default_factory=_absent)
+    pickup: FloatArray = field(default_factory=_absent)
     backhaul_mode: BackhaulMode = BackhaulMode.NONE
     time_windows: FloatArray | None = None
-    service_times: FloatArray | None = None
+    service_times: FloatArray = field(default_factory=_absent)
     vehicle_types: tuple[VehicleType, ...] = (VehicleType(),)
     cost_convention: CostConvention = CostConvention.FLOAT
     customer_mask: NDArray[np.bool_] = field(init=False, repr=False)
@@ -150,14 +155,14 @@ class RoutingInstance:
             raise ValueError(f"distance must be a square matrix, got shape {distance.shape}")
         set_ = object.__setattr__
         set_(self, "distance", distance)
-        set_(self, "duration", _frozen(distance if self.duration is None else self.duration))
+        set_(self, "duration", _frozen(self.duration if self.duration.size else distance))
         set_(self, "depots", tuple(int(d) for d in self.depots))
         set_(self, "backhaul_mode", BackhaulMode(self.backhaul_mode))
         set_(self, "cost_convention", CostConvention(self.cost_convention))
         set_(self, "vehicle_types", tuple(self.vehicle_types))
         for name in ("delivery", "pickup", "service_times"):
             value = getattr(self, name)
-            set_(self, name, _frozen(np.zeros(n) if value is None else value))
+            set_(self, name, _frozen(value if np.size(value) else np.zeros(n)))
         if self.coords is not None:
             set_(self, "coords", _frozen(self.coords))
         if self.time_windows is not None:
@@ -170,7 +175,6 @@ class RoutingInstance:
 
     def _check_shapes(self) -> None:
         n = self.num_nodes
-        assert self.duration is not None
         if self.duration.shape != (n, n):
             raise ValueError(f"duration has shape {self.duration.shape}, expected {(n, n)}")
         for name in ("delivery", "pickup", "service_times"):
@@ -209,7 +213,6 @@ class RoutingInstance:
     @property
     def is_asymmetric(self) -> bool:
         """Whether the distance or duration matrix differs from its transpose."""
-        assert self.duration is not None
         return not (
             np.array_equal(self.distance, self.distance.T)
             and np.array_equal(self.duration, self.duration.T)
@@ -473,7 +476,6 @@ def _check_schedule(
     """
     vt = instance.vehicle_types[route.vehicle_type]
     duration = instance.duration
-    assert duration is not None
     windows = instance.time_windows
     service = instance.service_times
     start = vt.start_depot
