@@ -1,1 +1,206 @@
-"""The ``vrpsolve`` command (filled in below)."""
+"""The ``vrpsolve`` command: parse arguments, call the Python API, print.
+
+Exit codes: 0 on success, 2 on bad input (one line naming the file and the problem), 1 on an
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import vrpsolve
+from vrpsolve.io import FORMATS, read_instance, read_solution, write_solution
+from vrpsolve.problems.routing import RoutingInstance
+from vrpsolve.report import evaluation_record, render_table, result_record
+from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError
+
+from .progress import time_budget_bar
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+TABLE_COLUMNS = ("instance", "solver", "status", "cost", "bks", "gap", "runtime")
+
+
+class BadInput(Exception):
+    """A user error the command reports in one line with exit code 2."""
+
+
+def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, RoutingInstance]]:
+    return [(path, read_instance(path, format=fmt)) for path in paths]
+
+
+def _print_records(records: list[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
+    if fmt == "json":
+        for record in records:
+            print(json.dumps(record))
+    else:
+        print(render_table(records, columns))
+        for record in records:
+            for violation in record["violations"]:
+                print(f"{record['instance']}: {violation['kind']}: {violation['message']}")
+
+
+def _solution_target(args: argparse.Namespace, path: str) -> Path | None:
+    if args.out:
+        return Path(args.out)
+    if args.sol_dir:
+        return Path(args.sol_dir) / (Path(path).stem + ".sol")
+    return None
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    """Solve each instance file and print one record per instance."""
+    if args.out and len(args.files) > 1:
+        raise BadInput("--out takes one instance; use --sol-dir for several")
+    if args.time_limit is not None and not (args.time_limit > 0 and math.isfinite(args.time_limit)):
+        raise BadInput(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
+    if args.sol_dir and not Path(args.sol_dir).is_dir():
+        raise BadInput(f"{args.sol_dir}: --sol-dir is not an existing directory")
+    instances = _read_instances(args.files, args.instance_format)
+    show_progress = not args.quiet and sys.stderr.isatty()
+    records = []
+    for path, instance in instances:
+        budget = args.time_limit if args.time_limit is not None else 10.0
+        with time_budget_bar(f"{instance.name} ({args.solver})", budget, show_progress):
+            result = vrpsolve.solve(
+                instance, args.solver, time_limit=args.time_limit, seed=args.seed
+            )
+        record = result_record(result)
+        record["file"] = path
+        records.append(record)
+        target = _solution_target(args, path)
+        if target is not None and result.solution is not None:
+            write_solution(
+                result.solution, target, cost=result.evaluation and result.evaluation.cost
+            )
+    _print_records(records, args.format, TABLE_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate a solution file against an instance file."""
+    instance = read_instance(args.instance, format=args.instance_format)
+    solution = read_solution(args.solution, instance)
+    evaluation = vrpsolve.evaluate(instance, solution)
+    record = evaluation_record(instance.name, solution, evaluation)
+    _print_records([record], args.format, ("instance", "feasible", "cost", "bks", "gap"))
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Describe instance files: variant, size, fleet, convention, best-known value."""
+    for path, inst in _read_instances(args.files, args.instance_format):
+        fleet = [
+            f"{'unlimited' if vt.num_available is None else vt.num_available} x "
+            f"capacity {vt.capacity:g}" + (" (open)" if vt.open_route else "")
+            for vt in inst.vehicle_types
+        ]
+        try:
+            bks: str = f"{vrpsolve.best_known(inst.name).value:g}"
+        except KeyError:
+            bks = "-"
+        lines = {
+            "file": path,
+            "name": inst.name,
+            "variant": inst.variant,
+            "nodes": f"{inst.num_nodes} ({len(inst.depots)} depot(s), {inst.num_customers} "
+            "customers)",
+            "fleet": "; ".join(fleet),
+            "attributes": ", ".join(sorted(inst.active_attributes())) or "-",
+            "cost convention": inst.cost_convention.value,
+            "best known": bks,
+        }
+        print("\n".join(f"{key:>15}: {value}" for key, value in lines.items()), end="\n\n")
+    return EXIT_OK
+
+
+def cmd_solvers(args: argparse.Namespace) -> int:
+    """List registered solvers and the attributes each can model."""
+    for info in vrpsolve.list_solvers():
+        state = "available" if info.available else f"unavailable ({info.reason})"
+        print(f"{info.name}: {info.summary} [{state}]")
+        print(f"    supports: {', '.join(sorted(info.supported_attributes)) or '-'}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``vrpsolve`` command."""
+    parser = argparse.ArgumentParser(prog="vrpsolve", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=vrpsolve.__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_format(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--instance-format",
+            choices=FORMATS,
+            default=None,
+            help="force the instance file format (default: detect)",
+        )
+
+    solve = sub.add_parser("solve", help="solve instance files")
+    solve.add_argument("files", nargs="+", metavar="FILE")
+    solve.add_argument("--solver", default="auto", help="solver name, or auto (default)")
+    solve.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="seconds per instance (default: the solver's, 10 s)",
+    )
+    solve.add_argument("--seed", type=int, default=0)
+    target = solve.add_mutually_exclusive_group()
+    target.add_argument("--out", help="write the solution here (.sol, or .json)")
+    target.add_argument("--sol-dir", help="write one NAME.sol per instance into this directory")
+    solve.add_argument("--format", choices=("table", "json"), default="table")
+    solve.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_format(solve)
+    solve.set_defaults(handler=cmd_solve)
+
+    evaluate = sub.add_parser("eval", help="check a solution and compute its cost")
+    evaluate.add_argument("instance")
+    evaluate.add_argument("solution")
+    evaluate.add_argument("--format", choices=("table", "json"), default="table")
+    add_format(evaluate)
+    evaluate.set_defaults(handler=cmd_eval)
+
+    info = sub.add_parser("info", help="describe instance files")
+    info.add_argument("files", nargs="+", metavar="FILE")
+    add_format(info)
+    info.set_defaults(handler=cmd_info)
+
+    solvers = sub.add_parser("solvers", help="list solvers and what each supports")
+    solvers.set_defaults(handler=cmd_solvers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except (vrpsolve.InputError, BadInput, UnknownSolverError, UnsupportedInstanceError) as error:
+        print(f"vrpsolve: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("vrpsolve: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last line of defence: no traceback for users
+        if os.environ.get("VRPSOLVE_DEBUG"):
+            raise
+        print(
+            f"vrpsolve: internal error: {type(error).__name__}: {error} "
+            "(set VRPSOLVE_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def entry_point() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Plain records and tables of results, for scripts (JSON) and people (tables)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from vrpsolve.catalog import best_known
+from vrpsolve.problems.routing import Evaluation, Solution
+from vrpsolve.solvers.base import Result
+
+
+def gap_percent(cost: float, reference: float) -> float:
+    """The gap ``100 * (cost - reference) / reference`` in percent."""
+    return 100.0 * (cost - reference) / reference
+
+
+def _best_known_fields(name: str, cost: float | None) -> dict[str, Any]:
+    try:
+        bks = best_known(name).value
+    except KeyError:
+        return {"bks": None, "gap": None}
+    gap = None if cost is None else round(gap_percent(cost, bks), 4)
+    return {"bks": bks, "gap": gap}
+
+
+def evaluation_record(
+    name: str, solution: Solution | None, evaluation: Evaluation | None
+) -> dict[str, Any]:
+    """The evaluator's verdict as a JSON-ready dict.
+
+    Keys: ``instance``, ``cost`` (``None`` without a solution), ``feasible``, ``violations`` (each
+    with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of node indices), ``bks`` and
+    ``gap`` (percent, when the instance is bundled and the solution feasible).
+    """
+    cost = None if evaluation is None else evaluation.cost
+    feasible = evaluation is not None and evaluation.feasible
+    record: dict[str, Any] = {
+        "instance": name,
+        "cost": cost,
+        "feasible": feasible,
+        "violations": [
+            {"kind": v.kind, "message": v.message, "route": v.route, "node": v.node}
+            for v in (evaluation.violations if evaluation is not None else ())
+        ],
+        "routes": solution.to_lists() if solution is not None else [],
+    }
+    record.update(_best_known_fields(name, cost if feasible else None))
+    return record
+
+
+def result_record(result: Result) -> dict[str, Any]:
+    """A solve result as a JSON-ready dict: the evaluation record plus solver, seed, status,
+    runtime, lower bound and solver statistics."""
+    record = evaluation_record(result.instance, result.solution, result.evaluation)
+    record.update(
+        {
+            "solver": result.solver,
+            "seed": result.seed,
+            "status": result.status.value,
+            "runtime": round(result.runtime, 3),
+            "lower_bound": result.lower_bound,
+            "stats": result.stats,
+        }
+    )
+    return record
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "inf" if math.isinf(value) else f"{value:.2f}" if value % 1 else f"{value:.0f}"
+    return str(value)
+
+
+def render_table(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """A fixed-width text table of the given record fields."""
+    rows = [[_cell(r.get(c)) for c in columns] for r in records]
+    widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
