@@ -30,9 +30,9 @@ def evaluation_record(
 ) -> dict[str, Any]:
     """The evaluator's verdict as a JSON-ready dict.
 
-    Keys: ``instance``, ``cost`` (``None`` without a solution), ``feasible``, ``violations`` (each
-    with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of node indices), ``bks`` and
-    ``gap`` (percent, when the instance is bundled and the solution feasible).
+    Keys: ``instance``, ``cost`` (``None`` without a solution), ``feasible``, ``violations``
+    (each with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of node indices),
+    ``bks`` and ``gap`` (percent, when the instance is bundled and the solution feasible).
     """
     cost = None if evaluation is None else evaluation.cost
     feasible = evaluation is not None and evaluation.feasible
