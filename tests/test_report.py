@@ -1,0 +1,53 @@
+"""Tests for JSON records and text tables."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vrpsolve.problems.routing import RoutingInstance, Solution, VehicleType, evaluate
+from vrpsolve.report import evaluation_record, gap_percent, render_table
+
+
+def small_instance(name: str = "tiny") -> RoutingInstance:
+    """Three nodes on a line, capacity two."""
+    x = np.array([0.0, 1.0, 2.0])
+    return RoutingInstance(
+        name,
+        np.abs(x[:, None] - x[None, :]),
+        delivery=[0, 1, 1],
+        vehicle_types=(VehicleType(capacity=2),),
+    )
+
+
+def test_gap_percent():
+    """The gap is relative to the reference, in percent."""
+    assert gap_percent(110, 100) == 10
+
+
+def test_evaluation_record_lists_violations_and_routes():
+    """A record carries the cost, feasibility, each violation and the routes."""
+    instance = small_instance()
+    solution = Solution.from_lists([[1, 1]])
+    record = evaluation_record(instance.name, solution, evaluate(instance, solution))
+    assert record["feasible"] is False
+    assert {v["kind"] for v in record["violations"]} == {"duplicate_customer", "missing_customer"}
+    assert record["routes"] == [[1, 1]]
+    assert record["bks"] is None and record["gap"] is None
+
+
+def test_evaluation_record_gap_for_bundled_instance():
+    """A feasible solution of a bundled instance gets its gap to the best-known value."""
+    instance = small_instance("E-n13-k4")  # borrows the bundled name to look up its BKS (247)
+    solution = Solution.from_lists([[1, 2]])
+    record = evaluation_record(instance.name, solution, evaluate(instance, solution))
+    assert record["bks"] == 247
+    assert record["gap"] == round(gap_percent(4, 247), 4)
+
+
+def test_render_table_aligns_columns():
+    """Every table line has the same column starts, and missing values print as '-'."""
+    table = render_table([{"a": 1.5, "b": None}, {"a": 10.0, "b": "x"}], ["a", "b"])
+    lines = table.splitlines()
+    assert lines[0].split() == ["a", "b"]
+    assert lines[2].split() == ["1.50", "-"]
+    assert lines[3].split() == ["10", "x"]
