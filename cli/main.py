@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit code."""
+    """Run the command and return its exit code (the console script exits with it)."""
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)
@@ -199,8 +199,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-
-
-def entry_point() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
