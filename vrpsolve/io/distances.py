@@ -40,7 +40,7 @@ def euclidean_trunc1(coords: FloatArray) -> FloatArray:
 
 
 def att(coords: FloatArray) -> FloatArray:
-    """TSPLIB ``ATT`` pseudo-Euclidean distance: ``r = sqrt(d^2/10)``, rounded up if not integral."""
+    """TSPLIB ``ATT`` pseudo-Euclidean distance ``sqrt(d^2/10)``, rounded up when not integral."""
     diff = coords[:, None, :] - coords[None, :, :]
     r = np.sqrt((diff**2).sum(axis=-1) / 10.0)
     t = np.floor(r + 0.5)

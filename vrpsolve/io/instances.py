@@ -54,8 +54,7 @@ def read_instance(path: str | Path, format: str | None = None) -> RoutingInstanc
         format = detect_format(path)
     reader = _READERS.get(format.lower())
     if reader is None:
-        raise InputError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})",
-                         path)
+        raise InputError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})", path)
     return reader(path)
 
 

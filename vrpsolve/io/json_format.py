@@ -89,8 +89,7 @@ def _vehicle_type(entry: Any, k: int, path: Path) -> VehicleType:
         raise InputError(f"field {field!r}: unknown key(s) {sorted(unknown)}", path)
     count = entry.get("num_available")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise InputError(f"field '{field}.num_available' must be a positive integer or null",
-                         path)
+        raise InputError(f"field '{field}.num_available' must be a positive integer or null", path)
     d = _VEHICLE_DEFAULTS
     return VehicleType(
         capacity=_number(entry.get("capacity"), f"{field}.capacity", path, math.inf),
@@ -105,8 +104,19 @@ def _vehicle_type(entry: Any, k: int, path: Path) -> VehicleType:
 
 
 _INSTANCE_KEYS = {
-    "format", "version", "name", "distance", "duration", "coords", "depots", "delivery",
-    "pickup", "backhaul_mode", "time_windows", "service_times", "vehicle_types",
+    "format",
+    "version",
+    "name",
+    "distance",
+    "duration",
+    "coords",
+    "depots",
+    "delivery",
+    "pickup",
+    "backhaul_mode",
+    "time_windows",
+    "service_times",
+    "vehicle_types",
     "cost_convention",
 }
 
@@ -235,9 +245,7 @@ def read_json_solution(path: str | Path, instance: RoutingInstance) -> Solution:
     data = load_json(path, SOLUTION_TAG)
     name = data.get("instance")
     if name is not None and name != instance.name:
-        raise InputError(
-            f"solution is for instance {name!r}, not {instance.name!r}", path
-        )
+        raise InputError(f"solution is for instance {name!r}, not {instance.name!r}", path)
     routes = data.get("routes")
     if not isinstance(routes, list):
         raise InputError("field 'routes' must be a list", path)
@@ -248,8 +256,7 @@ def read_json_solution(path: str | Path, instance: RoutingInstance) -> Solution:
         visits = entry["visits"]
         vtype = entry.get("vehicle_type", 0)
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in [*visits, vtype]):
-            raise InputError(f"field 'routes[{k}]': node and type indices must be integers",
-                             path)
+            raise InputError(f"field 'routes[{k}]': node and type indices must be integers", path)
         result.append(Route(tuple(visits), vtype))
     return Solution(tuple(result))
 

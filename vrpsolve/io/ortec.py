@@ -35,8 +35,11 @@ def read_ortec(path: str | Path) -> RoutingInstance:
     """
     kf = parse_keyword_file(path, VRPLIB_SECTIONS, UNSUPPORTED_SECTIONS)
     if (kf.spec("EDGE_WEIGHT_TYPE") or "").upper() != "EXPLICIT":
-        raise InputError("an ORTEC file needs EDGE_WEIGHT_TYPE : EXPLICIT", kf.path,
-                         kf.spec_line("EDGE_WEIGHT_TYPE"))
+        raise InputError(
+            "an ORTEC file needs EDGE_WEIGHT_TYPE : EXPLICIT",
+            kf.path,
+            kf.spec_line("EDGE_WEIGHT_TYPE"),
+        )
     for name in ("EDGE_WEIGHT_SECTION", "TIME_WINDOW_SECTION"):
         if kf.section(name) is None:
             raise InputError(f"an ORTEC file needs a {name}", kf.path)

@@ -98,8 +98,9 @@ class KeywordFile:
         if value is None:
             raise InputError("missing DIMENSION specification", self.path)
         if value < 1:
-            raise InputError(f"DIMENSION must be positive, got {value}", self.path,
-                             self.spec_line("DIMENSION"))
+            raise InputError(
+                f"DIMENSION must be positive, got {value}", self.path, self.spec_line("DIMENSION")
+            )
         return value
 
     # -- sections --------------------------------------------------------------------------------
@@ -157,8 +158,7 @@ class KeywordFile:
         if not all(seen):
             missing = seen.index(False) + 1
             raise InputError(
-                f"{name} is truncated: it has {sum(seen)} of {n} rows (index {missing} is "
-                "missing)",
+                f"{name} is truncated: it has {sum(seen)} of {n} rows (index {missing} is missing)",
                 self.path,
                 section.line,
             )

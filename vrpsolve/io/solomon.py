@@ -55,8 +55,7 @@ def read_solomon(path: str | Path) -> RoutingInstance:
         tokens = line.split()
         if block == "VEHICLE":
             if len(tokens) != 2 or capacity is not None:
-                raise InputError("VEHICLE block: expected one line 'NUMBER CAPACITY'", path,
-                                 number)
+                raise InputError("VEHICLE block: expected one line 'NUMBER CAPACITY'", path, number)
             to_int(tokens[0], path, number, "VEHICLE NUMBER")
             capacity = to_number(tokens[1], path, number, "VEHICLE CAPACITY")
         elif block == "CUSTOMER":
@@ -75,8 +74,9 @@ def read_solomon(path: str | Path) -> RoutingInstance:
                 )
             rows.append((number, values))
         else:
-            raise InputError(f"unexpected line {line[:40]!r} before the VEHICLE block", path,
-                             number)
+            raise InputError(
+                f"unexpected line {line[:40]!r} before the VEHICLE block", path, number
+            )
     if capacity is None:
         raise InputError("missing VEHICLE block (NUMBER CAPACITY)", path)
     if len(rows) < 2:

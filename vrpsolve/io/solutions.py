@@ -50,8 +50,9 @@ def read_solution(path: str | Path, instance: RoutingInstance) -> Solution:
         solution = read_json_solution(path, instance)
         for k, route in enumerate(solution.routes):
             if not 0 <= route.vehicle_type < len(instance.vehicle_types):
-                raise InputError(f"routes[{k}]: vehicle type {route.vehicle_type} does not exist",
-                                 path)
+                raise InputError(
+                    f"routes[{k}]: vehicle type {route.vehicle_type} does not exist", path
+                )
             for node in route.visits:
                 _check_node(instance, node, path, None, f"routes[{k}]")
         return solution
@@ -100,8 +101,9 @@ def _read_sol(path: Path, instance: RoutingInstance) -> Solution:
         if match is None:
             if _META.match(line):
                 continue  # "Cost 1234", "Time 1.2", "Vehicle types ...": not part of the routes
-            raise InputError(f"unexpected line {line[:40]!r} (expected 'Route #k: ...')", path,
-                             number)
+            raise InputError(
+                f"unexpected line {line[:40]!r} (expected 'Route #k: ...')", path, number
+            )
         label = f"route #{match.group(1)}"
         visits = [to_int(t, path, number, label) for t in match.group(2).split()]
         for node in visits:
@@ -123,7 +125,8 @@ def _read_tour(path: Path, instance: RoutingInstance) -> Solution:
     name = kf.spec("NAME")
     if name is not None and _tour_name(name) not in ("", instance.name.lower()):
         raise InputError(
-            f"tour NAME {name!r} is for another instance than {instance.name!r}", path,
+            f"tour NAME {name!r} is for another instance than {instance.name!r}",
+            path,
             kf.spec_line("NAME"),
         )
     dimension = kf.spec_int("DIMENSION")
@@ -161,14 +164,13 @@ def _read_tour(path: Path, instance: RoutingInstance) -> Solution:
     visits = tour[start + 1 :] + tour[:start]
     for node in visits:
         if not instance.customer_mask[node]:
-            raise InputError(f"TOUR_SECTION: node {node + 1} is a depot, not a customer", path,
-                             section.line)
+            raise InputError(
+                f"TOUR_SECTION: node {node + 1} is a depot, not a customer", path, section.line
+            )
     return Solution((Route(tuple(visits), 0),))
 
 
-def write_solution(
-    solution: Solution, path: str | Path, cost: float | None = None
-) -> None:
+def write_solution(solution: Solution, path: str | Path, cost: float | None = None) -> None:
     """Write a solution atomically: CVRPLIB ``.sol`` text, or vrpsolve JSON for ``.json`` paths.
 
     Parameters

@@ -57,12 +57,14 @@ def edge_weights(kf: KeywordFile, n: int) -> tuple[FloatArray, CostConvention]:
         layout = (kf.spec("EDGE_WEIGHT_FORMAT") or "FULL_MATRIX").upper()
         if layout not in distances.EXPLICIT_FORMATS:
             raise InputError(
-                f"unsupported EDGE_WEIGHT_FORMAT {layout}", kf.path,
+                f"unsupported EDGE_WEIGHT_FORMAT {layout}",
+                kf.path,
                 kf.spec_line("EDGE_WEIGHT_FORMAT"),
             )
         if kf.section("EDGE_WEIGHT_SECTION") is None:
-            raise InputError("EDGE_WEIGHT_TYPE is EXPLICIT but there is no EDGE_WEIGHT_SECTION",
-                             kf.path, line)
+            raise InputError(
+                "EDGE_WEIGHT_TYPE is EXPLICIT but there is no EDGE_WEIGHT_SECTION", kf.path, line
+            )
         values = kf.numbers("EDGE_WEIGHT_SECTION", distances.explicit_count(n, layout))
         matrix = distances.explicit_matrix(values, n, layout)
         return matrix, _explicit_convention(kf, matrix)
@@ -97,8 +99,9 @@ def _read(path: str | Path, expected_type: str) -> RoutingInstance:
     kf = parse_keyword_file(path, TSPLIB_SECTIONS)
     declared = (kf.spec("TYPE") or expected_type).upper().split()[0]
     if declared != expected_type:
-        raise InputError(f"TYPE is {declared}, expected {expected_type}", kf.path,
-                         kf.spec_line("TYPE"))
+        raise InputError(
+            f"TYPE is {declared}, expected {expected_type}", kf.path, kf.spec_line("TYPE")
+        )
     n = kf.dimension()
     matrix, convention = edge_weights(kf, n)
     coords = node_coords(kf, n) if kf.section("NODE_COORD_SECTION") else None

@@ -55,8 +55,12 @@ UNSUPPORTED_SPECS = frozenset({"VEHICLES_MAX_RELOADS", "VEHICLES_UNIT_DISTANCE_C
 # Per-vehicle fields: attribute, scalar specification(s), section, default.
 _VEHICLE_FIELDS = (
     ("capacity", ("CAPACITY",), "CAPACITY_SECTION", math.inf),
-    ("max_distance", ("VEHICLES_MAX_DISTANCE", "DISTANCE"), "VEHICLES_MAX_DISTANCE_SECTION",
-     math.inf),
+    (
+        "max_distance",
+        ("VEHICLES_MAX_DISTANCE", "DISTANCE"),
+        "VEHICLES_MAX_DISTANCE_SECTION",
+        math.inf,
+    ),
     ("max_duration", ("VEHICLES_MAX_DURATION",), "VEHICLES_MAX_DURATION_SECTION", math.inf),
     ("fixed_cost", ("VEHICLES_FIXED_COST",), "VEHICLES_FIXED_COST_SECTION", 0.0),
 )
@@ -82,8 +86,9 @@ def read_vrplib(path: str | Path) -> RoutingInstance:
 def build_vrplib(kf: KeywordFile) -> RoutingInstance:
     """Build and validate an instance from a parsed VRPLIB-style file."""
     for key in UNSUPPORTED_SPECS & kf.specs.keys():
-        raise InputError(f"specification {key} is not supported by vrpsolve", kf.path,
-                         kf.spec_line(key))
+        raise InputError(
+            f"specification {key} is not supported by vrpsolve", kf.path, kf.spec_line(key)
+        )
     n = kf.dimension()
     where = Provenance(kf.path)
     matrix, convention = edge_weights(kf, n)
@@ -170,8 +175,9 @@ def _vehicle_types(kf: KeywordFile, depots: tuple[int, ...]) -> tuple[VehicleTyp
     """Per-vehicle values grouped into types; an unlimited single type when no count is given."""
     count = kf.spec_int("VEHICLES")
     if count is not None and count < 1:
-        raise InputError(f"VEHICLES must be positive, got {count}", kf.path,
-                         kf.spec_line("VEHICLES"))
+        raise InputError(
+            f"VEHICLES must be positive, got {count}", kf.path, kf.spec_line("VEHICLES")
+        )
     sections = [s for s in (f[2] for f in _VEHICLE_FIELDS) if kf.section(s) is not None]
     if kf.section("VEHICLES_DEPOT_SECTION") is not None:
         sections.append("VEHICLES_DEPOT_SECTION")
@@ -195,7 +201,8 @@ def _vehicle_types(kf: KeywordFile, depots: tuple[int, ...]) -> tuple[VehicleTyp
             value = value * size
         elif len(value) != size:
             raise InputError(
-                f"{specs[0]} lists {len(value)} values for {size} vehicles", kf.path,
+                f"{specs[0]} lists {len(value)} values for {size} vehicles",
+                kf.path,
                 kf.spec_line(specs[0]),
             )
         columns[attribute] = value
@@ -213,8 +220,13 @@ def _vehicle_types(kf: KeywordFile, depots: tuple[int, ...]) -> tuple[VehicleTyp
             starts[k] = int(depot) - 1
     groups: dict[tuple[float, ...], int] = {}
     for k in range(size):
-        key = (columns["capacity"][k], starts[k], columns["max_distance"][k],
-               columns["max_duration"][k], columns["fixed_cost"][k])
+        key = (
+            columns["capacity"][k],
+            starts[k],
+            columns["max_distance"][k],
+            columns["max_duration"][k],
+            columns["fixed_cost"][k],
+        )
         groups[key] = groups.get(key, 0) + 1
     return tuple(
         VehicleType(
@@ -322,6 +334,4 @@ def write_vrplib(instance: RoutingInstance, path: str | Path) -> None:
 
 
 def _indexed(values: np.ndarray) -> list[str]:
-    return [
-        f"{i + 1}\t" + "\t".join(format_number(v) for v in row) for i, row in enumerate(values)
-    ]
+    return [f"{i + 1}\t" + "\t".join(format_number(v) for v in row) for i, row in enumerate(values)]
