@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 
 import numpy as np
-import pytest
 
-from vrpsolve import BackhaulMode, CostConvention, RoutingInstance, VehicleType
+from vrpsolve.problems.routing import (
+    BackhaulMode,
+    CostConvention,
+    RoutingInstance,
+    Solution,
+    VehicleType,
+    evaluate,
+)
+from vrpsolve.solve import solve
+from vrpsolve.solvers.base import Result
 
 COMBINATIONS: dict[str, dict[str, object]] = {
     "cvrp": {},
@@ -170,7 +179,48 @@ def all_route_sets(customers: Iterable[int]) -> Iterator[list[tuple[int, ...]]]:
         yield from _splits(order)
 
 
-@pytest.fixture
-def tiny_instance() -> RoutingInstance:
-    """Six customers with capacity: small enough to enumerate every solution."""
-    return make_instance(seed=7, num_customers=6, convention="trunc1")
+def brute_force_optimum(instance: RoutingInstance) -> float:
+    """The best feasible cost over every route set of vehicle type 0, by enumeration."""
+    best = math.inf
+    for routes in all_route_sets(int(c) for c in instance.customers):
+        evaluation = evaluate(instance, Solution.from_lists(routes))
+        if evaluation.feasible:
+            best = min(best, evaluation.cost)
+    return best
+
+
+TINY_VARIANTS: dict[str, dict[str, object]] = {
+    "cvrp": {"convention": "trunc1"},
+    "open_tw_classic_backhaul": {"open_route": True, "time_windows": True, "backhaul": "classic"},
+    "asymmetric_duration_limit": {"asymmetric": True, "max_duration": True},
+}
+"""Variants small enough (six customers) to solve by enumeration."""
+
+
+@cache
+def tiny_case(variant: str) -> tuple[RoutingInstance, float]:
+    """A six-customer instance of a :data:`TINY_VARIANTS` entry and its enumerated optimum."""
+    instance = make_instance(seed=7, num_customers=6, **TINY_VARIANTS[variant])  # type: ignore[arg-type]
+    return instance, brute_force_optimum(instance)
+
+
+def check_solved(instance: RoutingInstance, solver: str, time_limit: float = 0.5) -> Result:
+    """Solve, assert the evaluator accepts the answer, and that the engine's cost agrees."""
+    result = solve(instance, solver, time_limit=time_limit, seed=1)
+    assert result.feasible, [v.message for v in result.violations] or result.status
+    assert result.evaluation is not None
+    assert result.cost == evaluate(instance, result.solution).cost  # type: ignore[arg-type]
+    # Exact conventions give the engine's cost exactly; FLOAT ones round arcs up to 1/1000.
+    tolerance = 1e-9 if instance.cost_convention.scale else 1e-3 * (instance.num_nodes + 1) * 2
+    assert abs(result.stats["engine_cost"] - result.cost) <= tolerance
+    return result
+
+
+def linehaul_first(instance: RoutingInstance, route: Sequence[int]) -> bool:
+    """Whether no delivery customer follows a pickup customer on ``route``."""
+    seen_pickup = False
+    for node in route:
+        if instance.delivery[node] > 0 and seen_pickup:
+            return False
+        seen_pickup = seen_pickup or instance.pickup[node] > 0
+    return True

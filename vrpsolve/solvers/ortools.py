@@ -131,7 +131,9 @@ class _Model:
             instance.vehicle_types[k].end_depot for k in self.vehicle_type
         }
         for depot in set(instance.depots) - used:
-            routing.solver().Add(routing.ActiveVar(manager.NodeToIndex(depot)) == 0)
+            index = manager.NodeToIndex(depot)
+            routing.AddDisjunction([index], 0)
+            routing.solver().Add(routing.ActiveVar(index) == 0)
         if instance.backhaul_mode is BackhaulMode.CLASSIC:
             for i, j in zip(*np.nonzero(classic_backhaul_forbidden(instance)), strict=True):
                 if i != j:

@@ -16,10 +16,12 @@ Modelling choices:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
 from vrpsolve.problems.routing import BackhaulMode, Route, RoutingInstance, Solution
@@ -168,9 +170,12 @@ class PyVRPSolver(RoutingSolver):
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), proved_optimal=True, stats={"iterations": 0})
         problem, data = build_problem(instance)
-        result = pyvrp.solve(
-            problem, stop=MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False
-        )
+        with warnings.catch_warnings():
+            # PyVRP warns when it finds no feasible solution; that is reported as no solution.
+            warnings.simplefilter("ignore", PenaltyBoundWarning)
+            result = pyvrp.solve(
+                problem, stop=MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False
+            )
         stats: dict[str, Any] = {
             "iterations": result.num_iterations,
             "engine_cost": data.to_units(result.cost()),
