@@ -6,10 +6,10 @@ import math
 from dataclasses import replace
 
 import numpy as np
-import pyvrp
 import pytest
-
+import pyvrp
 from io_testdata import DATA, INSTANCES, SMALL_CVRP
+
 from vrpsolve.errors import InputError
 from vrpsolve.io import read_instance, read_solution, write_instance
 from vrpsolve.io.vrplib import read_vrplib

@@ -63,8 +63,9 @@ def _array(data: dict[str, Any], key: str, path: Path, ndim: int) -> np.ndarray 
             raise InputError(f"field {key!r}: non-numeric value {item!r}", path)
         return item
 
+    filled = fill(value)
     try:
-        array = np.array(fill(value), dtype=np.float64)
+        array = np.array(filled, dtype=np.float64)
     except ValueError:
         raise InputError(f"field {key!r}: rows have different lengths", path) from None
     if array.ndim != ndim:
