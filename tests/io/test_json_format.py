@@ -120,3 +120,12 @@ def test_json_non_numeric_matrix(write_file):
     text = '{"format": "vrpsolve-routing", "version": 1, "distance": [[0, "a"], [1, 0]]}'
     with pytest.raises(InputError, match="field 'distance': non-numeric value 'a'"):
         read_instance(write_file("m.json", text))
+
+
+def test_json_depot_out_of_range(write_file):
+    """A depot index outside the matrix is rejected, naming the field."""
+    text = (
+        '{"format": "vrpsolve-routing", "version": 1, "distance": [[0, 1], [1, 0]], "depots": [5]}'
+    )
+    with pytest.raises(InputError, match=r"m\.json: field 'depots'"):
+        read_instance(write_file("m.json", text))

@@ -81,6 +81,12 @@ def _number(value: Any, field: str, path: Path, default: float) -> float:
     return float(value)
 
 
+def _flag(value: Any, field: str, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"field {field!r}: expected true or false, got {value!r}", path)
+    return value
+
+
 def _vehicle_type(entry: Any, k: int, path: Path) -> VehicleType:
     field = f"vehicle_types[{k}]"
     if not isinstance(entry, dict):
@@ -97,7 +103,7 @@ def _vehicle_type(entry: Any, k: int, path: Path) -> VehicleType:
         num_available=count,
         start_depot=int(_number(entry.get("start_depot"), f"{field}.start_depot", path, 0)),
         end_depot=int(_number(entry.get("end_depot"), f"{field}.end_depot", path, 0)),
-        open_route=bool(entry.get("open_route", d.open_route)),
+        open_route=_flag(entry.get("open_route", d.open_route), f"{field}.open_route", path),
         max_duration=_number(entry.get("max_duration"), f"{field}.max_duration", path, math.inf),
         max_distance=_number(entry.get("max_distance"), f"{field}.max_distance", path, math.inf),
         fixed_cost=_number(entry.get("fixed_cost"), f"{field}.fixed_cost", path, 0.0),
@@ -155,8 +161,14 @@ def read_json_instance(path: str | Path) -> RoutingInstance:
     if not isinstance(types, list) or not types:
         raise InputError("field 'vehicle_types' must be a non-empty list", path)
     depots = data.get("depots", [0])
-    if not isinstance(depots, list) or not all(isinstance(d, int) for d in depots):
-        raise InputError("field 'depots' must be a list of node indices", path)
+    if (
+        not isinstance(depots, list)
+        or not depots
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d < n for d in depots)
+    ):
+        raise InputError(
+            f"field 'depots' must be a non-empty list of node indices 0..{n - 1}", path
+        )
     try:
         instance = RoutingInstance(
             name=str(data.get("name", path.stem)),
