@@ -77,7 +77,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         target = _solution_target(args, path)
         if target is not None and result.solution is not None:
             write_solution(
-                result.solution, target, cost=result.evaluation and result.evaluation.cost
+                result.solution, target, cost=result.evaluation.cost if result.evaluation else None
             )
     _print_records(records, args.format, TABLE_COLUMNS)
     return EXIT_OK

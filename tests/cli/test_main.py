@@ -117,7 +117,7 @@ def test_bad_time_limit_is_bad_input(capsys):
 
 BAD_INSTANCES = {
     "empty": "",
-    "truncated": SMALL_CVRP.split("DEMAND_SECTION")[0],
+    "truncated": SMALL_CVRP.split("3 10 0")[0],
     "dimension": SMALL_CVRP.replace("DIMENSION : 4", "DIMENSION : 5"),
     "negative_demand": SMALL_CVRP.replace("2 4\n", "2 -4\n"),
     "too_heavy": SMALL_CVRP.replace("2 4\n", "2 40\n"),

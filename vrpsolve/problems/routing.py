@@ -167,11 +167,11 @@ class RoutingInstance:
             set_(self, "coords", _frozen(self.coords))
         if self.time_windows is not None:
             set_(self, "time_windows", _frozen(self.time_windows))
+        self._check_shapes()
         mask = np.ones(n, dtype=bool)
         mask[list(self.depots)] = False
         mask.setflags(write=False)
         set_(self, "customer_mask", mask)
-        self._check_shapes()
 
     def _check_shapes(self) -> None:
         n = self.num_nodes
