@@ -66,7 +66,13 @@ def fleet_sizes(instance: RoutingInstance, data: IntegerInstance) -> list[int]:
 
 
 def first_solution_strategies(instance: RoutingInstance) -> list[int]:
-    """First-solution strategies to try in order for this variant."""
+    """First-solution strategies to try in order for this variant.
+
+    Insertion heuristics come first with time windows, route limits, backhauls, several depots
+    or a fleet limit (path cheapest arc finds no first solution on tight-window instances such as
+    Solomon R101); plain CVRP starts from path cheapest arc, after which guided local search ends
+    better than after savings (X-n303-k21 at 10 s: 8.4% against 17% above the best known).
+    """
     if (
         instance.has_time_windows
         or instance.has_duration_limit
@@ -79,7 +85,7 @@ def first_solution_strategies(instance: RoutingInstance) -> list[int]:
             _Strategy.LOCAL_CHEAPEST_INSERTION,
             _Strategy.SAVINGS,
         ]
-    return [_Strategy.SAVINGS, _Strategy.PARALLEL_CHEAPEST_INSERTION, _Strategy.PATH_CHEAPEST_ARC]
+    return [_Strategy.PATH_CHEAPEST_ARC, _Strategy.SAVINGS, _Strategy.PARALLEL_CHEAPEST_INSERTION]
 
 
 class _Model:
