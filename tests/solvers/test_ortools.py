@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import (
+from adapter_cases import (
     COMBINATIONS,
     TINY_VARIANTS,
     check_solved,

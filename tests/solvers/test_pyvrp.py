@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import (
+from adapter_cases import (
     COMBINATIONS,
     TINY_VARIANTS,
     check_solved,

@@ -1,4 +1,4 @@
-"""Seeded small instances for the solver-adapter tests."""
+"""Seeded small instances and checks shared by the solver-adapter tests."""
 
 from __future__ import annotations
 
