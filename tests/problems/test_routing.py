@@ -186,3 +186,34 @@ def test_bad_shapes_are_rejected():
         line_instance(delivery=[0, 1])
     with pytest.raises(ValueError, match="depot"):
         line_instance(vehicle_types=(VehicleType(start_depot=3),))
+
+
+def test_pickups_need_a_backhaul_mode():
+    """Pickup demand without a backhaul mode is rejected rather than silently modelled."""
+    with pytest.raises(ValueError, match="backhaul_mode"):
+        line_instance(pickup=[0, 0, 0, 1, 1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        (
+            {"vehicle_types": (VehicleType(capacity=4, open_route=True),), "depots": (0, 1)},
+            "MDOVRP",
+        ),
+        ({"time_windows": np.array([[0, 99]] * 5), "depots": (0, 1)}, "MDVRPTW"),
+        (
+            {
+                "delivery": [0, 1, 1, 0, 0],
+                "pickup": [0, 0, 0, 1, 1],
+                "backhaul_mode": "mixed",
+                "vehicle_types": (VehicleType(capacity=4, open_route=True, max_distance=99),),
+            },
+            "OVRPMBL",
+        ),
+        ({"vehicle_types": (VehicleType(capacity=4), VehicleType(capacity=9))}, "HFCVRP"),
+    ],
+)
+def test_variant_names(kwargs, name):
+    """Variant names combine prefixes and suffixes in RouteFinder's order."""
+    assert line_instance(**kwargs).variant == name

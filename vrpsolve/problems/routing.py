@@ -186,6 +186,8 @@ class RoutingInstance:
             raise ValueError(f"time_windows has shape {self.time_windows.shape}, expected {(n, 2)}")
         if not self.depots or any(not 0 <= d < n for d in self.depots):
             raise ValueError(f"depots {self.depots} must be node indices in 0..{n - 1}")
+        if self.backhaul_mode is BackhaulMode.NONE and (self.pickup > 0).any():
+            raise ValueError("pickup demand needs backhaul_mode 'classic' or 'mixed'")
         if not self.vehicle_types:
             raise ValueError("an instance needs at least one vehicle type")
         for k, vt in enumerate(self.vehicle_types):
@@ -283,29 +285,30 @@ class RoutingInstance:
     def variant(self) -> str:
         """Variant name derived from the active attributes (RouteFinder naming).
 
-        ``[HF][MD][O]VRP[B|MB][L][TW]``, where plain ``VRP`` reads ``CVRP``; asymmetric instances
-        get an ``A`` prefix and keep the ``C`` (``ACVRP``, ``ACVRPTW``); a single uncapacitated
-        vehicle gives ``TSP`` or ``ATSP``.
+        ``[A][MD][HF][O]VRP[B|MB][L][TW]``, where a closed-route core reads ``CVRP`` when it has
+        no suffix or the instance is asymmetric (``CVRP``, ``VRPTW``, ``OVRP``, ``ACVRP``,
+        ``ACVRPTW``, ``MDCVRP``, ``MDVRPTW``); a single uncapacitated vehicle gives ``TSP`` or
+        ``ATSP``. ``A`` marks asymmetric matrices and ``HF`` a heterogeneous fleet.
         """
         prefix = "A" if self.is_asymmetric else ""
         if self.is_tsp:
             return prefix + "TSP"
-        name = "VRP"
+        core = "VRP"
         if self.has_backhaul:
-            name += "MB" if self.backhaul_mode is BackhaulMode.MIXED else "B"
+            core += "MB" if self.backhaul_mode is BackhaulMode.MIXED else "B"
         if self.has_duration_limit:
-            name += "L"
+            core += "L"
         if self.has_time_windows:
-            name += "TW"
+            core += "TW"
         if self.has_open_routes:
-            name = "O" + name
-        if name == "VRP" or prefix:
-            name = name.replace("VRP", "CVRP")
+            core = "O" + core
+        elif core == "VRP" or prefix:
+            core = "C" + core
         if self.has_multiple_depots:
-            name = "MD" + name
+            prefix += "MD"
         if self.is_heterogeneous:
-            name = "HF" + name
-        return prefix + name
+            prefix += "HF"
+        return prefix + core
 
     def active_attributes(self) -> frozenset[str]:
         """Names of the active attributes, as used by solver capability checks."""
