@@ -12,6 +12,10 @@ from vrpsolve.solvers.base import RoutingSolver
 _SOLVERS: dict[str, str] = {
     "pyvrp": "vrpsolve.solvers.pyvrp:PyVRPSolver",
     "ortools": "vrpsolve.solvers.ortools:ORToolsSolver",
+    "ilp": "vrpsolve.solvers.ilp:ILPSolver",
+    "nearest-neighbour": "vrpsolve.solvers.heuristics:NearestNeighbourSolver",
+    "savings": "vrpsolve.solvers.heuristics:SavingsSolver",
+    "insertion": "vrpsolve.solvers.heuristics:InsertionSolver",
 }
 
 AUTO_PREFERENCE: tuple[str, ...] = ("pyvrp", "ortools")
