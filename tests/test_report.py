@@ -46,8 +46,9 @@ def test_evaluation_record_gap_for_bundled_instance():
 
 def test_render_table_aligns_columns():
     """Every table line has the same column starts, and missing values print as '-'."""
-    table = render_table([{"a": 1.5, "b": None}, {"a": 10.0, "b": "x"}], ["a", "b"])
-    lines = table.splitlines()
-    assert lines[0].split() == ["a", "b"]
-    assert lines[2].split() == ["1.50", "-"]
-    assert lines[3].split() == ["10", "x"]
+    records = [{"a": 1.5, "b": None, "gap": 0.0}, {"a": 10.0, "b": "x", "gap": 1.234}]
+    lines = render_table(records, ["a", "b", "gap"]).splitlines()
+    assert lines[0].split() == ["a", "b", "gap"]
+    assert lines[2].split() == ["1.5", "-", "0.00"]
+    assert lines[3].split() == ["10", "x", "1.23"]
+    assert lines[0].index("b") == lines[2].index("-")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vrpsolve.catalog import best_known
 from vrpsolve.problems.routing import Evaluation, Solution
 from vrpsolve.solvers.base import Result
+
+DEFAULT_FORMATS = {"gap": ".2f", "runtime": ".2f"}
+"""Float formats of the standard columns (gap in percent, runtime in seconds)."""
 
 
 def gap_percent(cost: float, reference: float) -> float:
@@ -67,19 +70,28 @@ def result_record(result: Result) -> dict[str, Any]:
     return record
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, spec: str) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return "inf" if math.isinf(value) else f"{value:.2f}" if value % 1 else f"{value:.0f}"
+        return "inf" if math.isinf(value) else format(value, spec)
     return str(value)
 
 
-def render_table(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """A fixed-width text table of the given record fields."""
-    rows = [[_cell(r.get(c)) for c in columns] for r in records]
+def render_table(
+    records: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    formats: Mapping[str, str] | None = None,
+) -> str:
+    """A fixed-width text table of the given record fields.
+
+    Floats print with ``formats[column]`` (a format spec such as ``".2f"``) where given, else with
+    up to ten significant digits; missing values print as ``-``.
+    """
+    specs = {**DEFAULT_FORMATS, **(formats or {})}
+    rows = [[_cell(r.get(c), specs.get(c, ".10g")) for c in columns] for r in records]
     widths = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
