@@ -3,6 +3,7 @@
 from vrpsolve.catalog import best_known as best_known
 from vrpsolve.catalog import best_known_values as best_known_values
 from vrpsolve.errors import InputError as InputError
+from vrpsolve.problems.routing import ATTRIBUTES as ATTRIBUTES
 from vrpsolve.problems.routing import BackhaulMode as BackhaulMode
 from vrpsolve.problems.routing import CostConvention as CostConvention
 from vrpsolve.problems.routing import Evaluation as Evaluation

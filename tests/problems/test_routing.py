@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from vrpsolve.problems.routing import (
+    ATTRIBUTES,
     BackhaulMode,
     CostConvention,
     RoutingInstance,
@@ -217,3 +218,27 @@ def test_pickups_need_a_backhaul_mode():
 def test_variant_names(kwargs, name):
     """Variant names combine prefixes and suffixes in RouteFinder's order."""
     assert line_instance(**kwargs).variant == name
+
+
+def test_attribute_names_are_declared():
+    """Every attribute an instance can report is listed in ATTRIBUTES."""
+    instance = line_instance(
+        delivery=[0, 1, 1, 0, 0],
+        pickup=[0, 0, 0, 1, 1],
+        backhaul_mode="classic",
+        time_windows=np.array([[0, 99]] * 5),
+        depots=(0, 1),
+        vehicle_types=(
+            VehicleType(
+                capacity=4,
+                num_available=2,
+                open_route=True,
+                max_duration=50,
+                max_distance=50,
+                fixed_cost=1,
+            ),
+            VehicleType(capacity=5),
+        ),
+    )
+    assert instance.active_attributes() <= ATTRIBUTES
+    assert len(instance.active_attributes()) == len(ATTRIBUTES) - 2  # all but mixed, asymmetric

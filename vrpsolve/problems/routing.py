@@ -20,6 +20,25 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 
 
+ATTRIBUTES: frozenset[str] = frozenset(
+    {
+        "asymmetric",
+        "capacity",
+        "open_routes",
+        "backhaul_classic",
+        "backhaul_mixed",
+        "max_duration",
+        "max_distance",
+        "time_windows",
+        "multiple_depots",
+        "fleet_limit",
+        "heterogeneous_fleet",
+        "fixed_costs",
+    }
+)
+"""Every attribute name :meth:`RoutingInstance.active_attributes` can report."""
+
+
 class BackhaulMode(StrEnum):
     """How pickups (backhaul demand) may be sequenced on a route."""
 

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from vrpsolve.problems.routing import BackhaulMode, Route, RoutingInstance, Solution
+from vrpsolve.problems.routing import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
 from vrpsolve.solvers.base import RoutingSolver, SolverOutput
 from vrpsolve.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
 from vrpsolve.solvers.scaling import integer_view as _integer_view
@@ -251,21 +251,7 @@ class ORToolsSolver(RoutingSolver):
 
     name: ClassVar[str] = "ortools"
     summary: ClassVar[str] = "Google OR-Tools routing library, guided local search"
-    supported_attributes: ClassVar[frozenset[str]] = frozenset(
-        {
-            "asymmetric",
-            "capacity",
-            "open_routes",
-            "backhaul_classic",
-            "max_duration",
-            "max_distance",
-            "time_windows",
-            "multiple_depots",
-            "fleet_limit",
-            "heterogeneous_fleet",
-            "fixed_costs",
-        }
-    )
+    supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES - {"backhaul_mixed"}
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any

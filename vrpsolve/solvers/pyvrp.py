@@ -24,7 +24,7 @@ import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
-from vrpsolve.problems.routing import BackhaulMode, Route, RoutingInstance, Solution
+from vrpsolve.problems.routing import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
 from vrpsolve.solvers.base import RoutingSolver, SolverOutput
 from vrpsolve.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
 from vrpsolve.solvers.scaling import integer_view as _integer_view
@@ -143,22 +143,7 @@ class PyVRPSolver(RoutingSolver):
 
     name: ClassVar[str] = "pyvrp"
     summary: ClassVar[str] = "PyVRP iterated local search (state of the art for CVRP/VRPTW)"
-    supported_attributes: ClassVar[frozenset[str]] = frozenset(
-        {
-            "asymmetric",
-            "capacity",
-            "open_routes",
-            "backhaul_classic",
-            "backhaul_mixed",
-            "max_duration",
-            "max_distance",
-            "time_windows",
-            "multiple_depots",
-            "fleet_limit",
-            "heterogeneous_fleet",
-            "fixed_costs",
-        }
-    )
+    supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
