@@ -7,6 +7,7 @@ internal error.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import vrpsolve
+from vrpsolve.bench.runner import BACKENDS, run_parallel
 from vrpsolve.io import FORMATS, read_instance, read_solution, write_solution
 from vrpsolve.problems.routing import RoutingInstance
 from vrpsolve.report import evaluation_record, render_table, result_record
-from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError
+from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError, resolve
 
 from .progress import time_budget_bar
 
@@ -54,23 +56,51 @@ def _solution_target(args: argparse.Namespace, path: str) -> Path | None:
     return None
 
 
+def _solve_all(
+    args: argparse.Namespace, instances: list[tuple[str, RoutingInstance]], show_progress: bool
+) -> list[vrpsolve.Result]:
+    """Solve the instances one after another, or with ``--jobs N`` in a pool of N processes."""
+    if args.jobs == 1:
+        results = []
+        for _, instance in instances:
+            budget = args.time_limit if args.time_limit is not None else 10.0
+            with time_budget_bar(f"{instance.name} ({args.solver})", budget, show_progress):
+                results.append(
+                    vrpsolve.solve(
+                        instance, args.solver, time_limit=args.time_limit, seed=args.seed
+                    )
+                )
+        return results
+    for _, instance in instances:  # refuse an unknown or incapable solver before any work
+        resolve(args.solver, instance)
+    task = functools.partial(
+        vrpsolve.solve, solver=args.solver, time_limit=args.time_limit, seed=args.seed
+    )
+    return run_parallel(
+        task,
+        [instance for _, instance in instances],
+        workers=args.jobs,
+        progress=show_progress,
+        description=f"solve ({args.solver})",
+    )
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     """Solve each instance file and print one record per instance."""
     if args.out and len(args.files) > 1:
         raise BadInput("--out takes one instance; use --sol-dir for several")
     if args.time_limit is not None and not (args.time_limit > 0 and math.isfinite(args.time_limit)):
         raise BadInput(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
+    if args.jobs < 1:
+        raise BadInput(f"--jobs must be at least 1, got {args.jobs}")
     if args.sol_dir and not Path(args.sol_dir).is_dir():
         raise BadInput(f"{args.sol_dir}: --sol-dir is not an existing directory")
     instances = _read_instances(args.files, args.instance_format)
     show_progress = not args.quiet and sys.stderr.isatty()
     records = []
-    for path, instance in instances:
-        budget = args.time_limit if args.time_limit is not None else 10.0
-        with time_budget_bar(f"{instance.name} ({args.solver})", budget, show_progress):
-            result = vrpsolve.solve(
-                instance, args.solver, time_limit=args.time_limit, seed=args.seed
-            )
+    for (path, _), result in zip(
+        instances, _solve_all(args, instances, show_progress), strict=True
+    ):
         record = result_record(result)
         record["file"] = path
         records.append(record)
@@ -80,6 +110,69 @@ def cmd_solve(args: argparse.Namespace) -> int:
                 result.solution, target, cost=result.evaluation.cost if result.evaluation else None
             )
     _print_records(records, args.format, TABLE_COLUMNS)
+    return EXIT_OK
+
+
+def _split(text: str, option: str, kind: type[float] | type[int] | type[str]) -> list[Any]:
+    """The comma-separated values of an option, converted; BadInput names the bad one."""
+    values = []
+    for item in text.split(","):
+        try:
+            values.append(kind(item.strip()))
+        except ValueError:
+            raise BadInput(f"{option}: {item.strip()!r} is not a {kind.__name__}") from None
+    if not all(str(v) for v in values):
+        raise BadInput(f"{option}: empty value in {text!r}")
+    return values
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run solvers x instances x time limits x seeds in parallel; write CSV, markdown and PNG."""
+    from vrpsolve.bench import (
+        BenchInputError,
+        expand_jobs,
+        run_benchmark,
+        select_instances,
+        summarise,
+        write_outputs,
+    )
+    from vrpsolve.bench.jobs import ERROR, check_solvers
+    from vrpsolve.bench.tables import SUMMARY_COLUMNS, markdown_table
+
+    out_dir = Path(args.out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInput(f"{out_dir}: --out-dir exists and is not a directory")
+    if args.jobs < 1:
+        raise BadInput(f"--jobs must be at least 1, got {args.jobs}")
+    if args.address is not None and args.backend != "ray":
+        raise BadInput("--address needs --backend ray")
+    solvers = _split(args.solvers, "--solvers", str)
+    limits = _split(args.time_limits, "--time-limits", float)
+    seeds = _split(args.seeds, "--seeds", int)
+    try:
+        check_solvers(solvers)
+        jobs = expand_jobs(
+            select_instances(args.instances, args.instance_format),
+            solvers,
+            limits,
+            seeds,
+            format=args.instance_format,
+        )
+        rows = run_benchmark(
+            jobs,
+            backend=args.backend,
+            workers=args.jobs,
+            progress=not args.quiet and sys.stderr.isatty(),
+            address=args.address,
+        )
+    except BenchInputError as error:
+        raise BadInput(str(error)) from None
+    paths = write_outputs(rows, out_dir)
+    print(markdown_table(summarise(rows), SUMMARY_COLUMNS))
+    errors = sum(row["status"] == ERROR for row in rows)
+    if errors:
+        print(f"vrpsolve: {errors} of {len(rows)} runs failed; see summary.md", file=sys.stderr)
+    print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -158,8 +251,34 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--sol-dir", help="write one NAME.sol per instance into this directory")
     solve.add_argument("--format", choices=("table", "json"), default="table")
     solve.add_argument("--quiet", action="store_true", help="no progress bar")
+    solve.add_argument(
+        "--jobs", type=int, default=1, help="solve this many files at once, one process each"
+    )
     add_format(solve)
     solve.set_defaults(handler=cmd_solve)
+
+    bench = sub.add_parser(
+        "bench", help="benchmark solvers x instances x time limits x seeds in parallel"
+    )
+    bench.add_argument("--solvers", required=True, help="comma-separated solver names")
+    bench.add_argument(
+        "--instances",
+        required=True,
+        nargs="+",
+        metavar="FILE_OR_GLOB_OR_SET",
+        help="instance files, glob patterns or bundled set names (e.g. CVRP-X)",
+    )
+    bench.add_argument("--time-limits", required=True, help="comma-separated seconds, e.g. 1,10")
+    bench.add_argument("--seeds", default="1", help="comma-separated seeds (default: 1)")
+    bench.add_argument("--jobs", type=int, default=1, help="parallel jobs, one thread each")
+    bench.add_argument(
+        "--out-dir", required=True, help="directory for runs.csv, summary.md, gap_vs_time.png"
+    )
+    bench.add_argument("--backend", choices=BACKENDS, default="process")
+    bench.add_argument("--address", default=None, help="Ray cluster address (--backend ray)")
+    bench.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_format(bench)
+    bench.set_defaults(handler=cmd_bench)
 
     evaluate = sub.add_parser("eval", help="check a solution and compute its cost")
     evaluate.add_argument("instance")
