@@ -1,0 +1,258 @@
+"""Helpers of the exact ILP solver: MILP backends through PuLP, and graph routines for separation.
+
+The backends solve a PuLP problem with a time limit, one thread, zero relative gap and an optional
+MIP start, and report a status, the objective and a valid lower bound. HiGHS is called through
+its Python API (``highspy``, via :class:`pulp.HiGHS`); CBC is PuLP's bundled binary.
+
+The graph routines work on dense ``n x n`` arc-value matrices: weakly connected components of a
+support graph, successor cycles of an integer assignment, and the cuts of the phases of the
+Stoer-Wagner minimum-cut algorithm (every phase cut lighter than a threshold is a candidate set).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pulp
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+BACKENDS = ("highs", "cbc")
+"""Backend names accepted by the ``backend`` option."""
+
+
+def highs_available() -> bool:
+    """Whether PuLP can call HiGHS through ``highspy``."""
+    try:
+        return bool(pulp.HiGHS(msg=False).available())
+    except Exception:  # pragma: no cover - depends on the installation
+        return False
+
+
+def default_backend() -> str:
+    """HiGHS when ``highspy`` imports, else CBC."""
+    return "highs" if highs_available() else "cbc"
+
+
+@dataclass(frozen=True)
+class MilpOutcome:
+    """One MILP (or LP) solve: its status, objective and a lower bound on its optimum."""
+
+    status: str
+    """``optimal``, ``feasible`` (stopped with a solution), ``none`` or ``infeasible``."""
+    objective: float | None
+    bound: float | None
+    """A valid lower bound on this problem's optimum, ``None`` when the backend gives none."""
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether the variables hold a solution (optimal or merely feasible)."""
+        return self.status in ("optimal", "feasible")
+
+
+def _highs_class() -> Any:
+    """A :class:`pulp.HiGHS` that hands a MIP start to HiGHS before it runs."""
+    import highspy
+
+    class StartedHiGHS(pulp.HiGHS):
+        start: dict[Any, float] | None = None
+
+        def callSolver(self, lp: Any) -> None:
+            model = lp.solverModel
+            if self.start:
+                values = [0.0] * model.getNumCol()
+                for var, value in self.start.items():
+                    values[var.index] = float(value)
+                solution = highspy.HighsSolution()
+                solution.col_value = values
+                solution.value_valid = True
+                model.setSolution(solution)
+            model.run()
+
+    return StartedHiGHS
+
+
+class MilpBackend:
+    """Solve PuLP problems with one backend, one thread and exact gaps.
+
+    Parameters
+    ----------
+    name
+        ``"highs"`` or ``"cbc"``.
+    integral_objective
+        Whether every feasible objective value is an integer; then an absolute gap below one
+        proves optimality and bounds may be rounded up.
+    seed
+        Random seed handed to HiGHS.
+    """
+
+    def __init__(self, name: str, *, integral_objective: bool, seed: int = 0) -> None:
+        if name not in BACKENDS:
+            raise ValueError(f"unknown ILP backend {name!r}; choose one of {', '.join(BACKENDS)}")
+        if name == "highs" and not highs_available():
+            raise ImportError("the HiGHS backend needs highspy")
+        self.name = name
+        self.integral = integral_objective
+        self.seed = seed
+        self.abs_gap = 1 - 1e-6 if integral_objective else 1e-6
+
+    def round_bound(self, bound: float) -> float:
+        """A bound rounded up to the next integer when objectives are integral."""
+        return math.ceil(bound - 1e-6) if self.integral else bound
+
+    def solve(
+        self,
+        prob: pulp.LpProblem,
+        time_limit: float,
+        *,
+        relax: bool = False,
+        start: dict[Any, float] | None = None,
+    ) -> MilpOutcome:
+        """Solve ``prob`` (its LP relaxation when ``relax``) within ``time_limit`` seconds."""
+        time_limit = max(time_limit, 0.05)
+        if self.name == "highs":
+            return self._solve_highs(prob, time_limit, relax, start)
+        return self._solve_cbc(prob, time_limit, relax, start)
+
+    def _solve_highs(
+        self, prob: pulp.LpProblem, time_limit: float, relax: bool, start: dict[Any, float] | None
+    ) -> MilpOutcome:
+        import highspy
+
+        solver = _highs_class()(
+            mip=not relax,
+            msg=False,
+            threads=1,
+            timeLimit=time_limit,
+            gapRel=0.0,
+            gapAbs=self.abs_gap,
+            random_seed=self.seed,
+        )
+        solver.start = None if relax else start
+        prob.solve(solver)
+        model = prob.solverModel
+        status = model.getModelStatus()
+        info = model.getInfo()
+        has_solution = info.primal_solution_status == 2
+        objective = model.getInfo().objective_function_value if has_solution else None
+        if status == highspy.HighsModelStatus.kOptimal:
+            bound = objective if relax else info.mip_dual_bound
+            return MilpOutcome("optimal", objective, self._finite(bound))
+        if status in (highspy.HighsModelStatus.kInfeasible,):
+            return MilpOutcome("infeasible", None, None)
+        bound = None if relax else self._finite(info.mip_dual_bound)
+        return MilpOutcome("feasible" if has_solution else "none", objective, bound)
+
+    def _solve_cbc(
+        self, prob: pulp.LpProblem, time_limit: float, relax: bool, start: dict[Any, float] | None
+    ) -> MilpOutcome:
+        if start and not relax:
+            for var, value in start.items():
+                var.setInitialValue(value)
+        solver = pulp.PULP_CBC_CMD(
+            mip=not relax,
+            msg=False,
+            threads=1,
+            timeLimit=max(1, math.ceil(time_limit)),
+            gapRel=0.0,
+            gapAbs=self.abs_gap,
+            warmStart=bool(start) and not relax,
+        )
+        prob.solve(solver)
+        objective = pulp.value(prob.objective)
+        if prob.status == pulp.LpStatusInfeasible:
+            return MilpOutcome("infeasible", None, None)
+        if prob.sol_status == pulp.LpSolutionOptimal:
+            return MilpOutcome("optimal", objective, objective)
+        if prob.sol_status == pulp.LpSolutionIntegerFeasible:
+            return MilpOutcome("feasible", objective, None)
+        return MilpOutcome("none", None, None)
+
+    @staticmethod
+    def _finite(value: float | None) -> float | None:
+        return value if value is not None and math.isfinite(value) else None
+
+
+# -- graph routines ------------------------------------------------------------------------------
+def components(adjacent: NDArray[np.bool_], nodes: NDArray[np.int64]) -> list[list[int]]:
+    """Connected components of the undirected graph ``adjacent`` restricted to ``nodes``."""
+    sub = adjacent[np.ix_(nodes, nodes)]
+    sub = sub | sub.T
+    seen = np.zeros(len(nodes), dtype=bool)
+    result = []
+    for root in range(len(nodes)):
+        if seen[root]:
+            continue
+        seen[root] = True
+        stack, members = [root], [root]
+        while stack:
+            k = stack.pop()
+            for j in np.flatnonzero(sub[k] & ~seen):
+                seen[j] = True
+                stack.append(int(j))
+                members.append(int(j))
+        result.append(sorted(int(nodes[k]) for k in members))
+    return result
+
+
+def successor_cycles(successor: dict[int, int]) -> list[list[int]]:
+    """The cycles of a permutation given as ``node -> next node``, each from its smallest node."""
+    seen: set[int] = set()
+    cycles = []
+    for first in sorted(successor):
+        if first in seen:
+            continue
+        cycle = [first]
+        seen.add(first)
+        node = successor[first]
+        while node != first:
+            cycle.append(node)
+            seen.add(node)
+            node = successor[node]
+        cycles.append(cycle)
+    return cycles
+
+
+def light_phase_cuts(weight: FloatArray, threshold: float) -> list[list[int]]:
+    """Shores of the Stoer-Wagner phase cuts whose weight is below ``threshold``.
+
+    ``weight`` is a symmetric non-negative matrix. Each phase of the algorithm orders the current
+    (merged) vertices by maximum adjacency and yields the cut separating the last vertex from the
+    rest; the global minimum cut is among them. Each shore is returned as the list of original
+    vertices merged into that last vertex.
+    """
+    w = np.array(weight, dtype=np.float64)
+    np.fill_diagonal(w, 0.0)
+    n = w.shape[0]
+    groups: list[list[int]] = [[i] for i in range(n)]
+    active = list(range(n))
+    shores = []
+    while len(active) > 1:
+        act = np.array(active)
+        sub = w[np.ix_(act, act)]
+        m = len(act)
+        added = np.zeros(m, dtype=bool)
+        added[0] = True
+        connection = sub[0].copy()
+        order = [0]
+        value = 0.0
+        for _ in range(m - 1):
+            masked = np.where(added, -np.inf, connection)
+            k = int(np.argmax(masked))
+            value = float(connection[k])
+            added[k] = True
+            order.append(k)
+            connection += sub[k]
+        s, t = int(act[order[-2]]), int(act[order[-1]])
+        if value < threshold:
+            shores.append(list(groups[t]))
+        w[s] += w[t]
+        w[:, s] += w[:, t]
+        w[s, s] = 0.0
+        groups[s] += groups[t]
+        active.remove(t)
+    return shores
