@@ -23,30 +23,13 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from vrpsolve.problems.routing import Route, RoutingInstance, Solution
+from vrpsolve.problems.routing import ATTRIBUTES, Route, RoutingInstance, Solution
 from vrpsolve.solvers.base import RoutingSolver, SolverOutput
 from vrpsolve.solvers.route_check import RouteKernel, concat_arrays, take
 
 IntArray = NDArray[np.int64]
 Plan = list[tuple[int, list[int]]]
 """Routes under construction: ``(vehicle type, visits)``."""
-
-ALL_ATTRIBUTES = frozenset(
-    {
-        "asymmetric",
-        "capacity",
-        "open_routes",
-        "backhaul_classic",
-        "backhaul_mixed",
-        "max_duration",
-        "max_distance",
-        "time_windows",
-        "multiple_depots",
-        "fleet_limit",
-        "heterogeneous_fleet",
-        "fixed_costs",
-    }
-)
 
 
 class OutOfTimeError(Exception):
@@ -217,7 +200,7 @@ class Construction:
 class ConstructiveSolver(RoutingSolver):
     """Base of the constructive heuristics: timing, stats, and the plan as a solution."""
 
-    supported_attributes: ClassVar[frozenset[str]] = ALL_ATTRIBUTES
+    supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES
     default_time_limit: ClassVar[float] = 60.0
 
     def run(

@@ -1,0 +1,125 @@
+"""The constructive heuristics on generated instances of every variant and on bundled files."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pytest
+from adapter_cases import COMBINATIONS, make_instance
+
+from vrpsolve.io import read_instance
+from vrpsolve.problems.routing import ATTRIBUTES, RoutingInstance
+from vrpsolve.solve import solve
+from vrpsolve.solvers.base import Status
+from vrpsolve.solvers.heuristics import InsertionSolver, NearestNeighbourSolver, SavingsSolver
+
+SOLVERS = ("nearest-neighbour", "savings", "insertion")
+
+PRODUCT = [
+    {
+        "open_route": open_route,
+        "backhaul": backhaul,
+        "max_duration": duration,
+        "time_windows": windows,
+        "depots": depots,
+        "asymmetric": asymmetric,
+    }
+    for open_route, backhaul, duration, windows, depots, asymmetric in itertools.product(
+        (False, True),
+        (None, "classic", "mixed"),
+        (False, True),
+        (False, True),
+        (1, 2),
+        (False, True),
+    )
+]
+"""Every combination of open routes, backhaul mode, duration limit, time windows, two depots and
+asymmetric matrices."""
+
+FILES = (
+    "instances/cvrp/X-n101-k25.vrp",
+    "instances/vrptw/R101.txt",
+    "instances/vrptw/C101.txt",
+    "instances/real/ORTEC-VRPTW-ASYM-cc05bba4-d1-n200-k15.txt",
+    "instances/atsp/ftv33.atsp",
+)
+
+
+def _label(options: dict[str, object]) -> str:
+    shown = {key: value for key, value in options.items() if value and value != 1}
+    return "-".join(f"{key}={value}" for key, value in shown.items()) or "cvrp"
+
+
+def _assert_feasible(instance: RoutingInstance, solver: str, seed: int = 1) -> None:
+    result = solve(instance, solver, seed=seed)
+    assert result.feasible, [v.message for v in result.violations] or result.status
+    assert result.stats["routes"] == len(result.solution.routes)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("options", PRODUCT, ids=_label)
+def test_every_attribute_product_feasible(solver: str, options: dict[str, object]) -> None:
+    """Each heuristic is feasible on every open/backhaul/duration/TW/depot/asymmetry combination."""
+    for seed in (3, 4):
+        instance = make_instance(seed=seed, num_customers=15, **options)  # type: ignore[arg-type]
+        _assert_feasible(instance, solver, seed)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("combination", list(COMBINATIONS))
+def test_adapter_combinations_feasible(solver: str, combination: str) -> None:
+    """Each heuristic is feasible on the adapter combinations (fleet limits, mixed fleets, ...)."""
+    for seed in (3, 5):
+        instance = make_instance(seed=seed, num_customers=20, **COMBINATIONS[combination])  # type: ignore[arg-type]
+        _assert_feasible(instance, solver, seed)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("path", FILES, ids=lambda path: path.rsplit("/", 1)[-1])
+def test_bundled_files_feasible(solver: str, path: str) -> None:
+    """Each heuristic is feasible on bundled CVRP, VRPTW, fleet-limited ORTEC and ATSP files."""
+    _assert_feasible(read_instance(path), solver)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_deterministic_for_a_seed(solver: str) -> None:
+    """The same seed gives the same routes."""
+    instance = make_instance(seed=8, num_customers=25, **COMBINATIONS["everything_mixed"])  # type: ignore[arg-type]
+    first = solve(instance, solver, seed=5).solution
+    assert first == solve(instance, solver, seed=5).solution
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_too_small_fleet_gives_no_solution(solver: str) -> None:
+    """A fleet that cannot carry the demand yields no solution, never an infeasible one."""
+    base = make_instance(seed=6, num_customers=15)
+    small = dataclasses.replace(base.vehicle_types[0], num_available=1)
+    instance = dataclasses.replace(base, vehicle_types=(small,))
+    assert solve(instance, solver).status is Status.NO_SOLUTION
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_binding_fleet_limit_respected(solver: str) -> None:
+    """A fleet just large enough for the demand is used without exceeding it."""
+    base = make_instance(seed=6, num_customers=15)
+    needed = int(-(-base.delivery.sum() // base.vehicle_types[0].capacity)) + 1
+    limited = dataclasses.replace(base.vehicle_types[0], num_available=needed)
+    instance = dataclasses.replace(base, vehicle_types=(limited,))
+    result = solve(instance, solver)
+    assert result.feasible
+    assert len(result.solution.routes) <= needed  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_thousand_customers_fast(solver: str) -> None:
+    """A 1000-customer CVRP is built well within seconds, with routes and time in the stats."""
+    result = solve(read_instance("instances/cvrp/X-n1001-k43.vrp"), solver)
+    assert result.feasible
+    assert result.stats["construction_time"] < 5.0
+
+
+def test_every_attribute_declared() -> None:
+    """The heuristics declare every attribute an instance can have."""
+    for cls in (NearestNeighbourSolver, SavingsSolver, InsertionSolver):
+        assert cls.supported_attributes == ATTRIBUTES
