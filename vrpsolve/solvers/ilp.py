@@ -229,8 +229,8 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
         return ctx.output(_tsp_solution(instance, best), True, _tour_cost(cost, best), "trivial")
 
     arcs = [(i, j) for i in range(n) for j in range(n) if i != j]
-    x = {(i, j): pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary) for i, j in arcs}
     prob = pulp.LpProblem("atsp", pulp.LpMinimize)
+    x = {(i, j): prob.add_variable(f"x_{i}_{j}", cat=pulp.LpBinary) for i, j in arcs}
     prob += pulp.LpAffineExpression([(x[a], float(cost[a])) for a in arcs])
     for i in range(n):
         prob += pulp.lpSum(x[i, j] for j in range(n) if j != i) == 1, f"out_{i}"
@@ -428,13 +428,13 @@ def _solve_routing(ctx: _Context) -> SolverOutput:
         return max(1, math.ceil(float(demand[shore].sum()) / capacity - 1e-9))
 
     arcs = _routing_arcs(instance, fleet)
-    x = {a: pulp.LpVariable(f"x_{a[0]}_{a[1]}", cat=pulp.LpBinary) for a in arcs}
+    prob = pulp.LpProblem("vrp", pulp.LpMinimize)
+    x = {a: prob.add_variable(f"x_{a[0]}_{a[1]}", cat=pulp.LpBinary) for a in arcs}
     out_arcs: dict[int, list[tuple[int, int]]] = {i: [] for i in [depot, *customers]}
     in_arcs: dict[int, list[tuple[int, int]]] = {i: [] for i in [depot, *customers]}
     for a in arcs:
         out_arcs[a[0]].append(a)
         in_arcs[a[1]].append(a)
-    prob = pulp.LpProblem("vrp", pulp.LpMinimize)
     prob += pulp.LpAffineExpression([(x[a], float(cost[a])) for a in arcs])
     for i in customers:
         prob += pulp.lpSum(x[a] for a in out_arcs[i]) == 1, f"out_{i}"
@@ -451,7 +451,7 @@ def _solve_routing(ctx: _Context) -> SolverOutput:
         _add_time_constraints(instance, prob, x, arcs, depot, t)
         if math.isfinite(capacity):
             for i in customers:
-                u[i] = pulp.LpVariable(f"u_{i}", float(demand[i]), float(capacity))
+                u[i] = prob.add_variable(f"u_{i}", float(demand[i]), float(capacity))
             for i, j in arcs:
                 if i != depot and j != depot:
                     prob += u[j] >= u[i] + float(demand[j]) - capacity * (1 - x[i, j])
@@ -573,7 +573,7 @@ def _add_time_constraints(
     open_at = float(windows[depot, 0] + service[depot])
     close_at = float(windows[depot, 1])
     for i in instance.customers:
-        t[int(i)] = pulp.LpVariable(f"t_{i}", float(windows[i, 0]), float(windows[i, 1]))
+        t[int(i)] = prob.add_variable(f"t_{i}", float(windows[i, 0]), float(windows[i, 1]))
     for i, j in arcs:
         if i == depot:
             earliest = open_at + float(tau[i, j])

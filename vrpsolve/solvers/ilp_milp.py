@@ -12,6 +12,7 @@ Stoer-Wagner minimum-cut algorithm (every phase cut lighter than a threshold is 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,15 +154,17 @@ class MilpBackend:
         if start and not relax:
             for var, value in start.items():
                 var.setInitialValue(value)
-        solver = pulp.PULP_CBC_CMD(
-            mip=not relax,
-            msg=False,
-            threads=1,
-            timeLimit=max(1, math.ceil(time_limit)),
-            gapRel=0.0,
-            gapAbs=self.abs_gap,
-            warmStart=bool(start) and not relax,
-        )
+        with warnings.catch_warnings():  # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(
+                mip=not relax,
+                msg=False,
+                threads=1,
+                timeLimit=max(1, math.ceil(time_limit)),
+                gapRel=0.0,
+                gapAbs=self.abs_gap,
+                warmStart=bool(start) and not relax,
+            )
         prob.solve(solver)
         objective = pulp.value(prob.objective)
         if prob.status == pulp.LpStatusInfeasible:
