@@ -191,3 +191,20 @@ def test_installed_command_exit_codes(tmp_path):
     missing = str(tmp_path / "x.vrp")
     bad = subprocess.run([exe, "info", missing], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and missing in bad.stderr
+
+
+def test_solve_jobs_keeps_file_order_and_outputs(tmp_path, capsys):
+    """`solve --jobs 2` solves in a process pool, keeping file order, records and solutions."""
+    argv = ["solve", str(P16), str(E13), "--solver", "pyvrp", "--time-limit", "0.5"]
+    argv += ["--jobs", "2", "--format", "json", "--sol-dir", str(tmp_path)]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["instance"] for r in records] == ["P-n16-k8", "E-n13-k4"]
+    assert all(r["feasible"] and r["cost"] >= r["bks"] and r["routes"] for r in records)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["E-n13-k4.sol", "P-n16-k8.sol"]
+    solution = str(tmp_path / "E-n13-k4.sol")
+    code, out, _ = run(["eval", str(E13), solution, "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["cost"] == records[1]["cost"]
+    code, _, err = run(["solve", str(E13), "--jobs", "2", "--solver", "nope"], capsys)
+    assert code == 2 and "unknown solver" in err
