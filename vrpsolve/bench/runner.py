@@ -88,9 +88,7 @@ def _run_ray(
     try:
         import ray
     except ImportError as error:
-        raise BenchInputError(
-            "the ray backend needs Ray: pip install 'vrpsolve[ray]'"
-        ) from error
+        raise BenchInputError("the ray backend needs Ray: pip install 'vrpsolve[ray]'") from error
     started = False
     if not ray.is_initialized():
         if address is not None:

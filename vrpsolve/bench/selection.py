@@ -59,9 +59,7 @@ def _expand(spec: str, sets: Sequence[str]) -> list[tuple[Path, str | None]]:
         return [(m, None) for m in matches]
     if path.exists():
         raise BenchInputError(f"{spec}: not a file")
-    raise BenchInputError(
-        f"{spec}: no such file, pattern or bundled set (sets: {', '.join(sets)})"
-    )
+    raise BenchInputError(f"{spec}: no such file, pattern or bundled set (sets: {', '.join(sets)})")
 
 
 def select_instances(specs: Sequence[str], format: str | None = None) -> list[BenchInstance]:
