@@ -142,6 +142,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise BadInput(f"{out_dir}: --out-dir exists and is not a directory")
+    existing = next(p for p in (out_dir, *out_dir.absolute().parents) if p.exists())
+    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
+        raise BadInput(f"{out_dir}: --out-dir cannot be created or written ({existing})")
     if args.jobs < 1:
         raise BadInput(f"--jobs must be at least 1, got {args.jobs}")
     if args.address is not None and args.backend != "ray":

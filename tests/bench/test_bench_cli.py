@@ -74,3 +74,16 @@ def test_bench_bad_file_among_several_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and str(bad) in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_bench_out_dir_that_is_a_file_exits_2(tmp_path, capsys):
+    """An --out-dir that names an existing file exits 2 before any job runs."""
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    argv = [
+        "bench", "--solvers", "pyvrp", "--instances", E13, "--time-limits", "0.2",
+        "--out-dir", str(taken),
+    ]  # fmt: skip
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "--out-dir" in err and taken.read_text() == "keep me"

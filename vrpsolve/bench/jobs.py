@@ -90,6 +90,8 @@ def expand_jobs(
 ) -> list[BenchJob]:
     """Every combination of instance, solver, time limit and seed, in that nesting order.
 
+    Repeated values are taken once; job paths are absolute.
+
     Raises
     ------
     BenchInputError
@@ -108,8 +110,9 @@ def expand_jobs(
         raise BenchInputError(f"time limits must be positive numbers of seconds, got {bad[0]}")
     check_solvers(solvers)
     return [
-        BenchJob(inst.path, solver, float(limit), int(seed), inst.set, inst.name, inst.n, format)
+        BenchJob(path, solver, float(limit), int(seed), inst.set, inst.name, inst.n, format)
         for inst in instances
+        for path in [str(Path(inst.path).resolve())]  # workers may run in another directory
         for solver in dict.fromkeys(solvers)
         for limit in dict.fromkeys(time_limits)
         for seed in dict.fromkeys(seeds)
