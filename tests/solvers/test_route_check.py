@@ -85,15 +85,19 @@ def test_insertions_agree_with_exact_check(combination: str, asymmetric: bool) -
             others = np.setdiff1d(instance.customers, visits)
             customers = rng.choice(others, size=min(3, others.size), replace=False)
             data = kernel.route_data(vehicle_type, visits)
-            feasible, delta = kernel.insertions(data, customers)
+            feasible, delta, duration = kernel.insertions(data, customers)
             assert feasible.shape == delta.shape == (customers.size, len(visits) + 1)
-            base = kernel.check(vehicle_type, visits).cost
+            base_check = kernel.check(vehicle_type, visits)
+            base = base_check.cost
             for row, customer in enumerate(customers):
                 for position in range(len(visits) + 1):
                     inserted = [*visits[:position], int(customer), *visits[position:]]
                     exact = kernel.check(vehicle_type, inserted)
                     assert feasible[row, position] == exact.feasible, inserted
                     assert delta[row, position] == pytest.approx(exact.cost - base, abs=1e-9)
+                    if exact.feasible and base_check.feasible:
+                        increase = exact.duration - base_check.duration
+                        assert duration[row, position] == pytest.approx(increase, abs=1e-6)
 
 
 @pytest.mark.parametrize(("combination", "asymmetric"), CASES)

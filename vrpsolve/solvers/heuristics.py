@@ -14,6 +14,7 @@ every customer within the fleet returns no solution rather than an infeasible on
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from abc import abstractmethod
@@ -143,6 +144,19 @@ class Construction:
             unrouted[visits] = False
         return self.insert_leftovers(plan, np.flatnonzero(unrouted))
 
+    def best_of(self, builders: list[Callable[[Construction], Plan | None]]) -> Plan | None:
+        """Run each builder on a fresh fleet and keep the cheapest complete plan."""
+        fleet = list(self.remaining)
+        best: tuple[float, Plan | None] = (math.inf, None)
+        for build in builders:
+            self.remaining = list(fleet)
+            plan = build(self)
+            if plan is not None:
+                cost = sum(self.kernel.check(k, visits).cost for k, visits in plan)
+                if cost < best[0] - 1e-9:
+                    best = (cost, plan)
+        return best[1]
+
     def insert_leftovers(self, plan: Plan, leftovers: IntArray) -> Plan | None:
         """Insert customers into the plan's routes at their cheapest feasible places.
 
@@ -157,7 +171,7 @@ class Construction:
             choice: tuple[float, int, int] | None = None
             for r, (k, visits) in enumerate(plan):
                 data = self.kernel.route_data(k, visits)
-                feasible, delta = self.kernel.insertions(data, np.array([customer]))
+                feasible, delta, _ = self.kernel.insertions(data, np.array([customer]))
                 delta = np.where(feasible, delta, math.inf)[0]
                 position = int(np.argmin(delta))
                 if math.isfinite(delta[position]) and (
@@ -275,17 +289,41 @@ class InsertionSolver(ConstructiveSolver):
 
     name: ClassVar[str] = "insertion"
     summary: ClassVar[str] = "Cheapest feasible insertion, one route at a time (Solomon I1)"
-    attraction: ClassVar[float] = 1.0
-    """Solomon's lambda: weight of a customer's distance from the depot when choosing it."""
+    settings: ClassVar[tuple[tuple[float, float, bool], ...]] = (
+        (0.5, 0.0, False),
+        (1.0, 0.0, False),
+        (1.0, 1.0, False),
+        (2.0, 0.0, False),
+    )
+    """Parameter sets tried, the cheapest result kept: ``(lambda, alpha, deadline seed)``.
+
+    ``lambda`` weighs a customer's distance from the depot when choosing whom to insert,
+    ``alpha`` the route's duration increase against its length increase in the insertion cost,
+    and the seed of a route is the customer with the earliest deadline (or the farthest one).
+    """
 
     def construct(self, construction: Construction) -> Plan | None:
-        """Seed each route with the farthest customer (earliest deadline with time windows).
+        """Build a plan per parameter set and keep the cheapest.
 
-        Then repeatedly insert, at its cheapest feasible position, the customer that maximises
-        ``lambda * (d(start, c) + d(c, end)) - insertion cost``.
+        Each route is seeded with the farthest customer or the one with the earliest deadline;
+        then the customer maximising ``lambda * (d(start, c) + d(c, end)) - c1`` is inserted at
+        its cheapest feasible position, where ``c1`` is ``(1 - alpha)`` times the length increase
+        plus ``alpha`` times the duration increase.
         """
-        kernel = construction.kernel
         timed = construction.instance.has_time_windows
+        settings = [s for s in self.settings if timed or (s[1] == 0.0 and not s[2])]
+        return construction.best_of(
+            [functools.partial(self._plan, setting=setting) for setting in settings]
+        )
+
+    def _plan(self, construction: Construction, setting: tuple[float, float, bool]) -> Plan | None:
+        return construction.sequential(self._grower(construction, *setting))
+
+    @staticmethod
+    def _grower(
+        construction: Construction, attraction: float, alpha: float, by_deadline: bool
+    ) -> Callable[[int, NDArray[np.bool_]], list[int]]:
+        kernel = construction.kernel
 
         def grow(k: int, unrouted: NDArray[np.bool_]) -> list[int]:
             candidates = np.flatnonzero(unrouted)
@@ -294,30 +332,26 @@ class InsertionSolver(ConstructiveSolver):
                 return []
             start, end = kernel.starts[k], kernel.ends[k]
             away = (kernel.distance[start, :] + kernel.distance[:, end]) / kernel.unit
-            seed_key = kernel.late[candidates] if timed else -away[candidates]
+            seed_key = kernel.late[candidates] if by_deadline else -away[candidates]
             visits = [int(candidates[construction.best(seed_key, candidates)])]
             candidates = candidates[candidates != visits[0]]
             while candidates.size:
                 construction.tick()
-                data = kernel.route_data(k, visits)
-                feasible, delta = kernel.insertions(data, candidates)
-                insertable = feasible.any(axis=1)
-                candidates, feasible, delta = (
-                    candidates[insertable],
-                    feasible[insertable],
-                    delta[insertable],
-                )
+                batch = kernel.insertions(kernel.route_data(k, visits), candidates)
+                insertable = batch.feasible.any(axis=1)
+                candidates = candidates[insertable]
                 if not candidates.size:
                     break
-                delta = np.where(feasible, delta, math.inf)
-                positions = np.argmin(delta, axis=1)
-                cost = delta[np.arange(candidates.size), positions]
-                chosen = construction.best(cost - self.attraction * away[candidates], candidates)
+                c1 = (1.0 - alpha) * batch.cost[insertable] + alpha * batch.duration[insertable]
+                c1 = np.where(batch.feasible[insertable], c1, math.inf)
+                positions = np.argmin(c1, axis=1)
+                cost = c1[np.arange(candidates.size), positions]
+                chosen = construction.best(cost - attraction * away[candidates], candidates)
                 visits.insert(int(positions[chosen]), int(candidates[chosen]))
                 candidates = np.delete(candidates, chosen)
             return visits
 
-        return construction.sequential(grow)
+        return grow
 
 
 class SavingsSolver(ConstructiveSolver):

@@ -120,6 +120,17 @@ def concat_arrays(
     return concat(a, b, distance, duration, np.maximum, np.minimum)
 
 
+class InsertionBatch(NamedTuple):
+    """Batched insertion checks: arrays of shape ``(customers, positions)``."""
+
+    feasible: NDArray[np.bool_]
+    """Whether the route stays feasible."""
+    cost: NDArray[np.float64]
+    """Increase of the route's cost (its length)."""
+    duration: NDArray[np.float64]
+    """Increase of the route's minimal duration."""
+
+
 class RouteCheck(NamedTuple):
     """The exact verdict on one route."""
 
@@ -284,8 +295,8 @@ class RouteKernel:
 
     def insertions(
         self, data: RouteData, customers: NDArray[np.int64], positions: Any = None
-    ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        """Feasibility and cost increase of inserting each customer at each position.
+    ) -> InsertionBatch:
+        """Feasibility, cost and duration increase of inserting each customer at each position.
 
         Parameters
         ----------
@@ -298,8 +309,8 @@ class RouteKernel:
 
         Returns
         -------
-        feasible, delta
-            Arrays of shape ``(u, p)``: whether the route stays feasible, and its cost increase.
+        InsertionBatch
+            Arrays of shape ``(u, p)``.
         """
         index = slice(None) if positions is None else np.asarray(positions)
         prefix = take(data.prefix, (None, index))
@@ -311,9 +322,9 @@ class RouteKernel:
             self.distance,
             self.duration,
         )
-        feasible = self.feasible(data.vehicle_type, route)
-        delta = (route.distance - data.full.distance) / self.unit
-        return np.asarray(feasible, dtype=bool), delta
+        feasible = np.asarray(self.feasible(data.vehicle_type, route), dtype=bool)
+        cost = (route.distance - data.full.distance) / self.unit
+        return InsertionBatch(feasible, cost, route.duration - data.full.duration)
 
     def check(self, vehicle_type: int, visits: Sequence[int]) -> RouteCheck:
         """Exact feasibility and cost of one route, as :func:`vrpsolve.evaluate` judges it.
