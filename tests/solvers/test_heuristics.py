@@ -116,7 +116,7 @@ def test_thousand_customers_fast(solver: str) -> None:
     """A 1000-customer CVRP is built well within seconds, with routes and time in the stats."""
     result = solve(read_instance("instances/cvrp/X-n1001-k43.vrp"), solver)
     assert result.feasible
-    assert result.stats["construction_time"] < 5.0
+    assert result.stats["construction_time"] < 10.0
 
 
 def test_every_attribute_declared() -> None:
