@@ -36,6 +36,7 @@ Modelling choices:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -78,6 +79,7 @@ class _Context:
     lp_rounds: int = 0
     milp_rounds: int = 0
     cuts: int = 0
+    arcs_removed: int = 0
     bound: float | None = None
     cut_keys: set[frozenset[int]] = field(default_factory=set)
 
@@ -108,6 +110,7 @@ class _Context:
             "lp_rounds": self.lp_rounds,
             "milp_rounds": self.milp_rounds,
             "cuts": self.cuts,
+            "arcs_removed": self.arcs_removed,
             "final_gap": gap,
             "last_milp_status": last,
             "engine_cost": None if upper is None else upper / self.scale,
@@ -219,6 +222,74 @@ def _tsp_solution(instance: RoutingInstance, tour: list[int]) -> Solution:
     return Solution((Route(tuple(tour[k + 1 :] + tour[:k]), 0),))
 
 
+class _TspModel:
+    """The assignment model on a set of arcs, with every subtour constraint found so far."""
+
+    def __init__(self, ctx: _Context, arcs: list[tuple[int, int]]) -> None:
+        self.ctx = ctx
+        self.n = ctx.instance.num_nodes
+        self.arcs = arcs
+        self.prob = pulp.LpProblem("atsp", pulp.LpMinimize)
+        self.x = {(i, j): self.prob.add_variable(f"x_{i}_{j}", cat=pulp.LpBinary) for i, j in arcs}
+        self.prob += pulp.LpAffineExpression([(self.x[a], float(ctx.cost[a])) for a in arcs])
+        out_arcs: list[list[pulp.LpVariable]] = [[] for _ in range(self.n)]
+        in_arcs: list[list[pulp.LpVariable]] = [[] for _ in range(self.n)]
+        for (i, j), var in self.x.items():
+            out_arcs[i].append(var)
+            in_arcs[j].append(var)
+        for i in range(self.n):
+            self.prob += pulp.lpSum(out_arcs[i]) == 1, f"out_{i}"
+            self.prob += pulp.lpSum(in_arcs[i]) == 1, f"in_{i}"
+        for k, shore in enumerate(ctx.cut_keys):
+            self._add(sorted(shore), f"sec_old_{k}")
+
+    def _add(self, shore: list[int], name: str) -> None:
+        members = set(shore)
+        inside = [var for (i, j), var in self.x.items() if i in members and j in members]
+        if len(shore) <= 3 or len(inside) < len(shore) * len(shore) // 2:
+            inside = [self.x[i, j] for i in shore for j in shore if (i, j) in self.x]
+        self.prob.addConstraint(pulp.lpSum(inside) <= len(shore) - 1, name)
+
+    def add_sec(self, nodes: list[int]) -> bool:
+        """Add the subtour constraint of ``nodes`` (on the smaller side); false if known."""
+        n = self.n
+        shore = nodes if len(nodes) <= n - len(nodes) else sorted(set(range(n)) - set(nodes))
+        key = frozenset(shore)
+        if len(shore) < 2 or key in self.ctx.cut_keys:
+            return False
+        self.ctx.cut_keys.add(key)
+        self._add(shore, f"sec_{self.ctx.cuts}")
+        self.ctx.cuts += 1
+        return True
+
+    def values(self) -> FloatArray:
+        """The current solution as an ``n x n`` matrix."""
+        v = np.zeros((self.n, self.n))
+        for (i, j), var in self.x.items():
+            v[i, j] = var.varValue or 0.0
+        return v
+
+    def fixable(self, objective: float, upper: float, keep: set[tuple[int, int]]) -> set[int]:
+        """Indices of arcs whose reduced cost shows they cannot be in a better tour."""
+        slack = upper - (1 - 1e-4 if self.ctx.backend.integral else -1e-6)
+        return {
+            k
+            for k, a in enumerate(self.arcs)
+            if a not in keep and objective + (self.x[a].dj or 0.0) > slack
+        }
+
+
+def _capped(outcome: MilpOutcome, fixed_upper: float | None) -> MilpOutcome:
+    """A bound of the reduced model made global: tours using a removed arc cost ``fixed_upper``."""
+    if outcome.bound is None or fixed_upper is None:
+        return outcome
+    return dataclasses.replace(outcome, bound=min(outcome.bound, fixed_upper))
+
+
+def _tour_arcs(tour: list[int]) -> set[tuple[int, int]]:
+    return set(zip(tour, tour[1:] + tour[:1], strict=True))
+
+
 def _solve_tsp(ctx: _Context) -> SolverOutput:
     instance, cost = ctx.instance, ctx.cost
     n = instance.num_nodes
@@ -228,49 +299,40 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
         best = min(tours, key=lambda t: _tour_cost(cost, t))
         return ctx.output(_tsp_solution(instance, best), True, _tour_cost(cost, best), "trivial")
 
-    arcs = [(i, j) for i in range(n) for j in range(n) if i != j]
-    prob = pulp.LpProblem("atsp", pulp.LpMinimize)
-    x = {(i, j): prob.add_variable(f"x_{i}_{j}", cat=pulp.LpBinary) for i, j in arcs}
-    prob += pulp.LpAffineExpression([(x[a], float(cost[a])) for a in arcs])
-    for i in range(n):
-        prob += pulp.lpSum(x[i, j] for j in range(n) if j != i) == 1, f"out_{i}"
-        prob += pulp.lpSum(x[j, i] for j in range(n) if j != i) == 1, f"in_{i}"
-
+    model = _TspModel(ctx, [(i, j) for i in range(n) for j in range(n) if i != j])
     best_tour = _nearest_neighbour_tour(cost, instance.depots[0])
     best_cost = _tour_cost(cost, best_tour)
+    fixed_upper: float | None = None
+    """The incumbent's cost when arcs were last removed by reduced costs."""
 
-    def add_sec(nodes: list[int]) -> bool:
-        shore = nodes if len(nodes) <= n - len(nodes) else sorted(set(range(n)) - set(nodes))
-        key = frozenset(shore)
-        if len(shore) < 2 or key in ctx.cut_keys:
-            return False
-        ctx.cut_keys.add(key)
-        prob.addConstraint(
-            pulp.lpSum(x[i, j] for i in shore for j in shore if i != j) <= len(shore) - 1,
-            f"sec_{ctx.cuts}",
-        )
-        ctx.cuts += 1
-        return True
+    def improve(v: FloatArray) -> None:
+        nonlocal best_tour, best_cost
+        if np.all(np.minimum(np.abs(v), np.abs(v - 1)) < 1e-6):
+            successor = {int(i): int(j) for i, j in zip(*np.nonzero(v > 0.5), strict=True)}
+            tour = _patch_cycles(cost, successor_cycles(successor))
+            if _tour_cost(cost, tour) < best_cost - _EPS:
+                best_tour, best_cost = tour, _tour_cost(cost, tour)
 
-    def values() -> FloatArray:
-        v = np.zeros((n, n))
-        for (i, j), var in x.items():
-            v[i, j] = var.varValue or 0.0
-        return v
-
-    # root LP phase: exact separation of subtour constraints
+    # root LP phase: exact separation of subtour constraints, reduced-cost arc elimination
     lp_deadline = ctx.start + _LP_SHARE * (ctx.deadline - ctx.start)
     while ctx.lp_rounds < _MAX_LP_ROUNDS and time.perf_counter() < lp_deadline:
-        outcome = ctx.backend.solve(prob, lp_deadline - time.perf_counter(), relax=True)
-        if outcome.status != "optimal":
+        outcome = ctx.backend.solve(model.prob, lp_deadline - time.perf_counter(), relax=True)
+        if outcome.status != "optimal" or outcome.objective is None:
             break
         ctx.lp_rounds += 1
-        ctx.raise_bound(outcome)
-        v = values()
+        ctx.raise_bound(_capped(outcome, fixed_upper))
+        v = model.values()
+        improve(v)
+        drop = model.fixable(outcome.objective, best_cost, _tour_arcs(best_tour))
+        if len(drop) >= 0.2 * len(model.arcs):
+            kept = [a for k, a in enumerate(model.arcs) if k not in drop]
+            ctx.arcs_removed += len(drop)
+            fixed_upper = best_cost if fixed_upper is None else min(fixed_upper, best_cost)
+            model = _TspModel(ctx, kept)
         sym = v + v.T
         parts = components(sym > _EPS, np.arange(n))
         shores = parts if len(parts) > 1 else light_phase_cuts(sym, 2 - 1e-4)
-        added = sum(add_sec(s) for s in shores)
+        added = sum(model.add_sec(s) for s in shores)
         if not added:
             break
 
@@ -281,30 +343,29 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
         if ctx.bound is not None and ctx.backend.round_bound(ctx.bound) >= best_cost - _EPS:
             proved = True
             break
-        start = {x[a]: 0.0 for a in arcs}
-        for a, b in zip(best_tour, best_tour[1:] + best_tour[:1], strict=True):
-            start[x[a, b]] = 1.0
-        outcome = ctx.backend.solve(prob, ctx.remaining(), start=start)
+        start = None
+        tour_arcs = _tour_arcs(best_tour)
+        if tour_arcs <= model.x.keys():
+            start = {var: 1.0 if a in tour_arcs else 0.0 for a, var in model.x.items()}
+        outcome = ctx.backend.solve(model.prob, ctx.remaining(), start=start)
         ctx.milp_rounds += 1
         last = outcome.status
-        ctx.raise_bound(outcome)
+        ctx.raise_bound(_capped(outcome, fixed_upper))
         if not outcome.has_solution:
             break
-        successor = {i: j for (i, j), var in x.items() if (var.varValue or 0.0) > 0.5}
+        successor = {i: j for (i, j), var in model.x.items() if (var.varValue or 0.0) > 0.5}
         cycles = successor_cycles(successor)
         tour = cycles[0] if len(cycles) == 1 else _patch_cycles(cost, cycles)
         tour_cost = _tour_cost(cost, tour)
         if tour_cost < best_cost - _EPS:
             best_tour, best_cost = tour, tour_cost
         if len(cycles) == 1:
-            proved = outcome.status == "optimal"
-            if proved:
-                best_tour, best_cost = tour, tour_cost
+            proved = outcome.status == "optimal" and tour_cost <= best_cost + _EPS
             break
         if outcome.status != "optimal":
             break
         for cycle in cycles:
-            add_sec(cycle)
+            model.add_sec(cycle)
     return ctx.output(_tsp_solution(instance, best_tour), proved, best_cost, last)
 
 
