@@ -4,55 +4,19 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pytest
 from adapter_cases import (
-    COMBINATIONS,
-    TINY_VARIANTS,
     check_solved,
-    linehaul_first,
     make_instance,
-    tiny_case,
 )
 
-from vrpsolve.problems.routing import RoutingInstance, VehicleType
+from vrpsolve.problems.routing import ATTRIBUTES, RoutingInstance, VehicleType
 from vrpsolve.solve import solve
-from vrpsolve.solvers.base import Status
 from vrpsolve.solvers.pyvrp import PyVRPSolver, build_problem
-
-ALL_ATTRIBUTES = make_instance(**COMBINATIONS["everything_classic"]).active_attributes() | {
-    "backhaul_mixed"
-}
-
-
-@pytest.mark.parametrize("combination", list(COMBINATIONS))
-def test_every_combination_feasible(combination: str) -> None:
-    """Each attribute combination gets a solution the evaluator accepts, at the engine's cost."""
-    instance = make_instance(seed=3, **COMBINATIONS[combination])  # type: ignore[arg-type]
-    assert instance.active_attributes() <= PyVRPSolver.supported_attributes
-    check_solved(instance, "pyvrp")
 
 
 def test_supports_every_attribute() -> None:
     """PyVRP declares every attribute an instance can have."""
-    assert PyVRPSolver.supported_attributes >= ALL_ATTRIBUTES
-
-
-@pytest.mark.parametrize("variant", list(TINY_VARIANTS))
-def test_tiny_instance_optimal(variant: str) -> None:
-    """On six customers PyVRP finds the optimum found by enumeration."""
-    instance, optimum = tiny_case(variant)
-    result = check_solved(instance, "pyvrp")
-    assert result.cost == pytest.approx(optimum, abs=1e-9)
-
-
-@pytest.mark.parametrize("seed", [4, 5])
-def test_classic_backhaul_linehaul_first(seed: int) -> None:
-    """Classic backhaul routes visit every linehaul customer before any backhaul customer."""
-    instance = make_instance(seed=seed, num_customers=15, backhaul="classic", open_route=True)
-    result = check_solved(instance, "pyvrp")
-    assert result.solution is not None
-    assert all(linehaul_first(instance, route.visits) for route in result.solution.routes)
+    assert PyVRPSolver.supported_attributes == ATTRIBUTES
 
 
 def test_binding_fleet_limit_respected() -> None:
@@ -78,31 +42,6 @@ def test_seed_reproducible() -> None:
     second = solve(instance, "pyvrp", time_limit=0.3, seed=11)
     assert first.solution is not None and second.solution is not None
     assert first.cost == second.cost
-
-
-def test_infeasible_instance_gives_no_solution() -> None:
-    """An instance without a feasible solution yields no solution, not an exception."""
-    windows = np.array([[0.0, 10.0], [0.0, 1.0], [0.0, 1.0]])
-    distance = np.array([[0.0, 5.0, 5.0], [5.0, 0.0, 1.0], [5.0, 1.0, 0.0]])
-    instance = RoutingInstance(name="late", distance=distance, time_windows=windows)
-    result = solve(instance, "pyvrp", time_limit=0.2)
-    assert result.status is Status.NO_SOLUTION
-
-
-def test_tsp_single_route() -> None:
-    """An asymmetric TSP is solved as one route."""
-    rng = np.random.default_rng(2)
-    distance = rng.integers(1, 100, size=(10, 10)).astype(float)
-    np.fill_diagonal(distance, 0)
-    instance = RoutingInstance(
-        name="atsp",
-        distance=distance,
-        vehicle_types=(VehicleType(num_available=1),),
-        cost_convention="explicit",  # type: ignore[arg-type]
-    )
-    assert instance.variant == "ATSP"
-    result = check_solved(instance, "pyvrp")
-    assert result.solution is not None and len(result.solution.routes) == 1
 
 
 def test_open_route_profile_has_free_returns() -> None:
