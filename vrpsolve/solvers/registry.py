@@ -13,6 +13,7 @@ _SOLVERS: dict[str, str] = {
     "pyvrp": "vrpsolve.solvers.pyvrp:PyVRPSolver",
     "ortools": "vrpsolve.solvers.ortools:ORToolsSolver",
     "ilp": "vrpsolve.solvers.ilp:ILPSolver",
+    "ga": "vrpsolve.solvers.ga:GeneticSolver",
     "nearest-neighbour": "vrpsolve.solvers.heuristics:NearestNeighbourSolver",
     "savings": "vrpsolve.solvers.heuristics:SavingsSolver",
     "insertion": "vrpsolve.solvers.heuristics:InsertionSolver",
