@@ -19,8 +19,24 @@ _SOLVERS: dict[str, str] = {
     "insertion": "vrpsolve.solvers.heuristics:InsertionSolver",
 }
 
-AUTO_PREFERENCE: tuple[str, ...] = ("pyvrp", "ortools")
-"""``auto`` takes the first available solver in this order that models every active attribute."""
+AUTO_PREFERENCE: tuple[str, ...] = (
+    "pyvrp",
+    "ortools",
+    "ga",
+    "savings",
+    "insertion",
+    "nearest-neighbour",
+)
+"""Engines ``auto`` considers beyond the exact solver, strongest first by the measured gaps
+(``results/adapters.md``, ``results/heuristics.md``)."""
+
+EXACT_LIMITS: dict[str, int] = {"TSP": 150, "VRP": 20, "VRPTW": 15}
+"""Largest size (nodes for TSP/ATSP, customers otherwise) that ``auto`` hands to the exact ILP.
+
+Measured with ``benchmarks/ilp.py`` and one-off runs on this kind of 2-core machine: TSPLIB TSP
+and ATSP instances up to 130-171 nodes are proved within 8 s (a280 is not within 60 s); CVRP
+E-n13-k4 and P-n16-k8 within 7 s, but not A-n32-k5 or B-n31-k5 within 60 s; generated VRPTW with
+15 customers in under 0.5 s, while wide windows weaken the formulation."""
 
 
 class UnknownSolverError(ValueError):
@@ -94,26 +110,52 @@ def solvers_supporting(instance: RoutingInstance) -> list[str]:
     ]
 
 
+def choose_auto(instance: RoutingInstance) -> str:
+    """The solver ``auto`` runs on ``instance``.
+
+    The rule: the exact ``ilp`` solver when it models the instance and the instance is within
+    :data:`EXACT_LIMITS` (small enough to prove optimal in seconds); otherwise the first solver of
+    :data:`AUTO_PREFERENCE` that is available and models every active attribute.
+
+    Raises
+    ------
+    UnsupportedInstanceError
+        If no available solver models the instance.
+    """
+    capable = solvers_supporting(instance)
+    if "ilp" in capable:
+        if instance.is_tsp:
+            small = instance.num_nodes <= EXACT_LIMITS["TSP"]
+        else:
+            key = "VRPTW" if instance.has_time_windows else "VRP"
+            small = instance.num_customers <= EXACT_LIMITS[key]
+        if small:
+            return "ilp"
+    for candidate in AUTO_PREFERENCE:
+        if candidate in capable:
+            return candidate
+    raise UnsupportedInstanceError(
+        f"no available solver models every attribute of {instance.name} "
+        f"({', '.join(sorted(instance.active_attributes()))})"
+    )
+
+
 def resolve(name: str, instance: RoutingInstance) -> RoutingSolver:
     """The solver to run for ``name`` on ``instance``, with ``auto`` resolved.
 
     Raises
     ------
+    UnknownSolverError
+        If no solver has that name.
     UnsupportedInstanceError
         If the solver cannot model an active attribute; the message names those that can.
     """
-    capable = solvers_supporting(instance)
     if name == "auto":
-        for candidate in AUTO_PREFERENCE:
-            if candidate in capable:
-                return get_solver(candidate)
-        raise UnsupportedInstanceError(
-            f"no available solver models every attribute of {instance.name} "
-            f"({', '.join(sorted(instance.active_attributes()))})"
-        )
+        return get_solver(choose_auto(instance))
     solver = get_solver(name)
     missing = solver.unsupported(instance)
     if missing:
+        capable = solvers_supporting(instance)
         others = ", ".join(capable) if capable else "none"
         raise UnsupportedInstanceError(
             f"solver {name!r} cannot model {', '.join(sorted(missing))} "
