@@ -208,3 +208,14 @@ def test_solve_jobs_keeps_file_order_and_outputs(tmp_path, capsys):
     assert code == 0 and json.loads(out)["cost"] == records[1]["cost"]
     code, _, err = run(["solve", str(E13), "--jobs", "2", "--solver", "nope"], capsys)
     assert code == 2 and "unknown solver" in err
+
+
+def test_json_output_is_clean_with_the_exact_solver():
+    """`solve --format json` prints only JSON lines even when a MILP backend runs."""
+    exe = shutil.which("vrpsolve", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    argv = [exe, "solve", str(instances_dir() / "atsp" / "br17.atsp"), "--format", "json"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert done.returncode == 0
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["solver"], r["status"], r["cost"]) for r in records] == [("ilp", "optimal", 39)]

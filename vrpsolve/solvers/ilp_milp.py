@@ -12,8 +12,11 @@ Stoer-Wagner minimum-cut algorithm (every phase cut lighter than a threshold is 
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -55,9 +58,31 @@ class MilpOutcome:
         return self.status in ("optimal", "feasible")
 
 
+@cache
+def _silence_highs_banner() -> None:
+    """Create a first HiGHS object with the process's stdout closed.
+
+    HiGHS writes a copyright banner to file descriptor 1 the first time a process creates a solver,
+    before any option can switch output off; it would corrupt ``vrpsolve solve --format json``.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _highs_class() -> Any:
     """A :class:`pulp.HiGHS` that hands a MIP start to HiGHS before it runs."""
     import highspy
+
+    _silence_highs_banner()
 
     class StartedHiGHS(pulp.HiGHS):
         start: dict[Any, float] | None = None
