@@ -220,7 +220,7 @@ def _intra(
     return True
 
 
-@nb.njit(cache=True, _nrt=False)
+@nb.njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # _nrt is not in the stubs
 def _descend(
     R: IntArray,
     L: IntArray,
