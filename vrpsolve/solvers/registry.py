@@ -21,14 +21,14 @@ _SOLVERS: dict[str, str] = {
 
 AUTO_PREFERENCE: tuple[str, ...] = (
     "pyvrp",
-    "ortools",
     "ga",
+    "ortools",
     "savings",
     "insertion",
     "nearest-neighbour",
 )
 """Engines ``auto`` considers beyond the exact solver, strongest first by the measured gaps
-(``results/adapters.md``, ``results/heuristics.md``)."""
+(``results/classical-10s.md``, ``results/heuristics.md``)."""
 
 EXACT_LIMITS: dict[str, int] = {"TSP": 150, "VRP": 20, "VRPTW": 15}
 """Largest size (nodes for TSP/ATSP, customers otherwise) that ``auto`` hands to the exact ILP.
