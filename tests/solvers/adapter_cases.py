@@ -224,3 +224,31 @@ def linehaul_first(instance: RoutingInstance, route: Sequence[int]) -> bool:
             return False
         seen_pickup = seen_pickup or instance.pickup[node] > 0
     return True
+
+
+PRODUCT = [
+    {
+        "open_route": open_route,
+        "backhaul": backhaul,
+        "max_duration": duration,
+        "time_windows": windows,
+        "depots": depots,
+        "asymmetric": asymmetric,
+    }
+    for open_route, backhaul, duration, windows, depots, asymmetric in itertools.product(
+        (False, True),
+        (None, "classic", "mixed"),
+        (False, True),
+        (False, True),
+        (1, 2),
+        (False, True),
+    )
+]
+"""Every combination of open routes, backhaul mode, duration limit, time windows, two depots and
+asymmetric matrices."""
+
+
+def variant_label(options: dict[str, object]) -> str:
+    """A test id naming the active options of a PRODUCT entry."""
+    shown = {key: value for key, value in options.items() if value and value != 1}
+    return "-".join(f"{key}={value}" for key, value in shown.items()) or "cvrp"

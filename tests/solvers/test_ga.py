@@ -8,7 +8,14 @@ import math
 
 import numpy as np
 import pytest
-from adapter_cases import COMBINATIONS, TINY_VARIANTS, make_instance, tiny_case
+from adapter_cases import (
+    COMBINATIONS,
+    PRODUCT,
+    TINY_VARIANTS,
+    make_instance,
+    tiny_case,
+    variant_label,
+)
 
 from vrpsolve.problems.routing import ATTRIBUTES, Route, RoutingInstance, Solution, evaluate
 from vrpsolve.solve import solve
@@ -17,32 +24,6 @@ from vrpsolve.solvers.ga import GeneticSearch, GeneticSolver
 from vrpsolve.solvers.ga_kernel import KernelData, evaluate_routes
 from vrpsolve.solvers.ga_search import local_search
 from vrpsolve.solvers.ga_split import fit_fleet, piece_cost, split
-
-PRODUCT = [
-    {
-        "open_route": open_route,
-        "backhaul": backhaul,
-        "max_duration": duration,
-        "time_windows": windows,
-        "depots": depots,
-        "asymmetric": asymmetric,
-    }
-    for open_route, backhaul, duration, windows, depots, asymmetric in itertools.product(
-        (False, True),
-        (None, "classic", "mixed"),
-        (False, True),
-        (False, True),
-        (1, 2),
-        (False, True),
-    )
-]
-"""Every combination of open routes, backhaul mode, duration limit, time windows, two depots and
-asymmetric matrices."""
-
-
-def _label(options: dict[str, object]) -> str:
-    shown = {key: value for key, value in options.items() if value and value != 1}
-    return "-".join(f"{key}={value}" for key, value in shown.items()) or "cvrp"
 
 
 def _instance(seed: int, size: int, **options: object) -> RoutingInstance:
@@ -55,7 +36,7 @@ def _assert_feasible(instance: RoutingInstance, time_limit: float) -> None:
     assert result.stats["engine_cost"] == pytest.approx(result.cost)
 
 
-@pytest.mark.parametrize("options", PRODUCT, ids=_label)
+@pytest.mark.parametrize("options", PRODUCT, ids=variant_label)
 def test_every_attribute_product_feasible(options: dict[str, object]) -> None:
     """The GA is feasible on every open/backhaul/duration/TW/depot/asymmetry combination."""
     _assert_feasible(_instance(3, 15, **options), 0.15)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import pytest
-from adapter_cases import COMBINATIONS, make_instance
+from adapter_cases import COMBINATIONS, PRODUCT, make_instance, variant_label
 
 from vrpsolve.io import read_instance
 from vrpsolve.problems.routing import ATTRIBUTES, RoutingInstance
@@ -15,27 +14,6 @@ from vrpsolve.solvers.base import Status
 from vrpsolve.solvers.heuristics import InsertionSolver, NearestNeighbourSolver, SavingsSolver
 
 SOLVERS = ("nearest-neighbour", "savings", "insertion")
-
-PRODUCT = [
-    {
-        "open_route": open_route,
-        "backhaul": backhaul,
-        "max_duration": duration,
-        "time_windows": windows,
-        "depots": depots,
-        "asymmetric": asymmetric,
-    }
-    for open_route, backhaul, duration, windows, depots, asymmetric in itertools.product(
-        (False, True),
-        (None, "classic", "mixed"),
-        (False, True),
-        (False, True),
-        (1, 2),
-        (False, True),
-    )
-]
-"""Every combination of open routes, backhaul mode, duration limit, time windows, two depots and
-asymmetric matrices."""
 
 FILES = (
     "instances/cvrp/X-n101-k25.vrp",
@@ -46,11 +24,6 @@ FILES = (
 )
 
 
-def _label(options: dict[str, object]) -> str:
-    shown = {key: value for key, value in options.items() if value and value != 1}
-    return "-".join(f"{key}={value}" for key, value in shown.items()) or "cvrp"
-
-
 def _assert_feasible(instance: RoutingInstance, solver: str, seed: int = 1) -> None:
     result = solve(instance, solver, seed=seed)
     assert result.feasible, [v.message for v in result.violations] or result.status
@@ -58,7 +31,7 @@ def _assert_feasible(instance: RoutingInstance, solver: str, seed: int = 1) -> N
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("options", PRODUCT, ids=_label)
+@pytest.mark.parametrize("options", PRODUCT, ids=variant_label)
 def test_every_attribute_product_feasible(solver: str, options: dict[str, object]) -> None:
     """Each heuristic is feasible on every open/backhaul/duration/TW/depot/asymmetry combination."""
     for seed in (3, 4):
