@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 $(BIN)/vrpsolve: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: this version resolves to a CPU-only build (no CUDA downloads)
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
