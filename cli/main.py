@@ -23,14 +23,13 @@ from vrpsolve.problems.routing import RoutingInstance
 from vrpsolve.report import evaluation_record, render_table, result_record
 from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError, resolve
 
+from .generate import add_generate_parser
+from .options import BadInput, split_option
 from .progress import time_budget_bar
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 TABLE_COLUMNS = ("instance", "solver", "status", "cost", "bks", "gap", "runtime")
 
-
-class BadInput(Exception):
-    """A user error the command reports in one line with exit code 2."""
 
 
 def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, RoutingInstance]]:
@@ -113,19 +112,6 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _split(text: str, option: str, kind: type[float] | type[int] | type[str]) -> list[Any]:
-    """The comma-separated values of an option, converted; BadInput names the bad one."""
-    values = []
-    for item in text.split(","):
-        try:
-            values.append(kind(item.strip()))
-        except ValueError:
-            raise BadInput(f"{option}: {item.strip()!r} is not a {kind.__name__}") from None
-    if not all(str(v) for v in values):
-        raise BadInput(f"{option}: empty value in {text!r}")
-    return values
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run solvers x instances x time limits x seeds in parallel; write CSV, markdown and PNG."""
     from vrpsolve.bench import (
@@ -149,9 +135,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise BadInput(f"--jobs must be at least 1, got {args.jobs}")
     if args.address is not None and args.backend != "ray":
         raise BadInput("--address needs --backend ray")
-    solvers = _split(args.solvers, "--solvers", str)
-    limits = _split(args.time_limits, "--time-limits", float)
-    seeds = _split(args.seeds, "--seeds", int)
+    solvers = split_option(args.solvers, "--solvers", str)
+    limits = split_option(args.time_limits, "--time-limits", float)
+    seeds = split_option(args.seeds, "--seeds", int)
     try:
         check_solvers(solvers)
         jobs = expand_jobs(
@@ -297,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     solvers = sub.add_parser("solvers", help="list solvers and what each supports")
     solvers.set_defaults(handler=cmd_solvers)
+
+    add_generate_parser(sub)
     return parser
 
 

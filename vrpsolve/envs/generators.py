@@ -190,7 +190,9 @@ class RoutingGenerator:
         locs, distance, duration = self.source.sample(batch, size, rng)
         _share_depot_zero((locs, distance, duration), depots, ~multi_depot[:, 0])
 
+        tsp = flag("tsp")
         delivery, pickup, backhaul_class = self._demands(chosen, batch, rng)
+        delivery[tsp[:, 0]] = 0.0
         windows, service = self._time_windows(duration, flag("time_windows")[:, 0], rng)
         limited = flag("limit")
         distance_limit = torch.full((batch, 1), torch.inf)
@@ -203,6 +205,9 @@ class RoutingGenerator:
             target = duration_limit
         needed = 1.05 * trip.max(-1, keepdim=True).values
         target[:] = torch.where(limited, needed.clamp_min(self.route_limit), torch.inf)
+        # Where nothing is timed, travel time is irrelevant: keep one matrix, as files expect.
+        untimed = ~flag("time_windows")[:, 0] & torch.isinf(duration_limit[:, 0])
+        duration[untimed] = distance[untimed]
 
         return TensorDict(
             {
@@ -212,7 +217,7 @@ class RoutingGenerator:
                 "num_depots": torch.full((batch, 1), depots),
                 "demand_linehaul": delivery,
                 "demand_backhaul": pickup,
-                "vehicle_capacity": torch.full((batch, 1), self.capacity),
+                "vehicle_capacity": torch.where(tsp, torch.inf, self.capacity),
                 "backhaul_class": backhaul_class,
                 "open_route": flag("open_route"),
                 "time_windows": windows,
@@ -220,7 +225,7 @@ class RoutingGenerator:
                 "distance_limit": distance_limit,
                 "duration_limit": duration_limit,
                 "multi_depot": multi_depot,
-                "single_route": torch.zeros(batch, 1, dtype=torch.bool),
+                "single_route": tsp,
             },
             batch_size=[batch],
         )
@@ -259,9 +264,7 @@ class RoutingGenerator:
         return windows, service
 
 
-def _share_depot_zero(
-    matrices: Matrices, num_depots: int, rows: torch.Tensor
-) -> None:
+def _share_depot_zero(matrices: Matrices, num_depots: int, rows: torch.Tensor) -> None:
     """Make every depot of the selected instances a copy of depot 0, in place."""
     if num_depots < 2 or not rows.any():
         return
@@ -272,3 +275,35 @@ def _share_depot_zero(
             matrix[rows, copy, :] = matrix[rows, 0, :]
             matrix[rows, :, copy] = matrix[rows, :, 0]
             matrix[rows, copy, copy] = 0.0
+
+
+SOURCE_NAMES = (
+    "uniform",
+    "clustered",
+    "asymmetric",
+    "city:NAME[,NAME...]",
+    "cities:train",
+    "cities:held-out",
+)
+"""The spellings :func:`make_source` accepts."""
+
+
+def make_source(spec: str) -> MatrixSource:
+    """A matrix source from its name (see :data:`SOURCE_NAMES`); ``ValueError`` if unknown."""
+    if spec == "uniform":
+        return EuclideanSource()
+    if spec == "clustered":
+        return EuclideanSource(clustered=True)
+    if spec == "asymmetric":
+        return PerturbedSource()
+    from vrpsolve.envs.cities import HELD_OUT_CITIES, TRAIN_CITIES, load_city
+
+    groups = {"cities:train": TRAIN_CITIES, "cities:held-out": HELD_OUT_CITIES}
+    if spec in groups:
+        return CitySource(tuple(load_city(name) for name in groups[spec]))
+    if spec.startswith("city:") and spec[5:]:
+        try:
+            return CitySource(tuple(load_city(name) for name in spec[5:].split(",")))
+        except KeyError as error:
+            raise ValueError(error.args[0]) from None
+    raise ValueError(f"unknown instance source {spec!r}; expected one of {', '.join(SOURCE_NAMES)}")

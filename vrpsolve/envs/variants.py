@@ -1,7 +1,8 @@
 """Routing variants as sets of attributes, named as :attr:`RoutingInstance.variant` names them.
 
 The learning environment covers capacity plus any mix of open routes (O), classic or mixed
-backhaul (B, MB), a route limit (L), time windows (TW) and several depots (MD): 48 combinations.
+backhaul (B, MB), a route limit (L), time windows (TW) and several depots (MD): 48 combinations;
+and the TSP (one uncapacitated vehicle), asymmetric (ATSP) on asymmetric matrices.
 """
 
 from __future__ import annotations
@@ -23,14 +24,21 @@ class Variant:
     limit: bool = False
     time_windows: bool = False
     multi_depot: bool = False
+    tsp: bool = False
+    """One vehicle without capacity visits every customer; no other attribute may be set."""
 
     def __post_init__(self) -> None:
         if self.backhaul not in ("", "B", "MB"):
             raise ValueError(f"backhaul must be '', 'B' or 'MB', got {self.backhaul!r}")
+        others = (self.open_route, self.backhaul, self.limit, self.time_windows, self.multi_depot)
+        if self.tsp and any(others):
+            raise ValueError("a TSP variant takes no other attribute")
 
     @property
     def name(self) -> str:
-        """The variant's name, e.g. ``CVRP``, ``OVRPMBLTW``, ``MDVRPTW``."""
+        """The variant's name, e.g. ``CVRP``, ``OVRPMBLTW``, ``MDVRPTW``, ``TSP``."""
+        if self.tsp:
+            return "TSP"
         core = "VRP" + self.backhaul + "L" * self.limit + "TW" * self.time_windows
         if self.open_route:
             core = "O" + core
@@ -40,12 +48,21 @@ class Variant:
 
     @classmethod
     def parse(cls, name: str) -> Variant:
-        """Read a variant name (case-insensitive); raises ``ValueError`` naming the bad name."""
-        match = _PATTERN.match(name.strip().upper())
+        """Read a variant name (case-insensitive); raises ``ValueError`` naming the bad name.
+
+        ``ATSP``, ``ACVRP`` and ``ACVRPTW`` read as ``TSP``, ``CVRP`` and ``VRPTW``: asymmetry is
+        a property of the matrices, not of the variant.
+        """
+        text = name.strip().upper()
+        if text.startswith("A"):
+            text = text[1:]
+        if text == "TSP":
+            return cls(tsp=True)
+        match = _PATTERN.match(text)
         if match is None:
             raise ValueError(
-                f"unknown routing variant {name!r}: expected [MD][O]VRP[B|MB][L][TW] or "
-                "[MD]CVRP, e.g. CVRP, VRPTW, OVRPMBL, MDVRPBLTW"
+                f"unknown routing variant {name!r}: expected [A][MD][O]VRP[B|MB][L][TW], "
+                "[A][MD]CVRP or [A]TSP, e.g. CVRP, VRPTW, OVRPMBL, MDVRPBLTW, ATSP"
             )
         return cls(
             open_route=match["open"] is not None,

@@ -1,0 +1,22 @@
+"""Option checks shared by the subcommands: bad values become one-line errors (exit code 2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BadInput(Exception):
+    """A user error the command reports in one line with exit code 2."""
+
+
+def split_option(text: str, option: str, kind: type[float] | type[int] | type[str]) -> list[Any]:
+    """The comma-separated values of an option, converted; BadInput names the bad one."""
+    values = []
+    for item in text.split(","):
+        try:
+            values.append(kind(item.strip()))
+        except ValueError:
+            raise BadInput(f"{option}: {item.strip()!r} is not a {kind.__name__}") from None
+    if not all(str(v) for v in values):
+        raise BadInput(f"{option}: empty value in {text!r}")
+    return values
