@@ -55,3 +55,18 @@ def test_test_sets_are_reproducible_and_checked(tmp_path):
     save_batch(td, tmp_path / entry["path"], euclidean=True)
     with pytest.raises(ValueError, match="contents differ"):
         list(iter_manifest(manifest))
+
+
+def test_committed_manifest_matches_a_fresh_build():
+    """The default fixed sets regenerate with the checksums of the committed manifest."""
+    from vrpsolve.catalog import instances_dir
+    from vrpsolve.envs.datasets import FixedSet
+
+    entries = json.loads((instances_dir() / "test-sets-manifest.json").read_text())["sets"]
+    by_path = {e["path"]: e for e in entries}
+    expected = {s.relative_path for s in fixed_sets()}
+    assert set(by_path) == expected
+    for path in ("routefinder/n50/CVRP.npz", "cities/n50/krems/ACVRPTW.npz"):
+        entry = by_path[path]
+        fields = {k: entry[k] for k in FixedSet.__dataclass_fields__}
+        assert content_checksum(FixedSet(**fields).generate()) == entry["sha256"]
