@@ -26,6 +26,7 @@ from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceErr
 from .generate import add_generate_parser
 from .options import BadInput, split_option
 from .progress import time_budget_bar
+from .train import add_train_parser
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 TABLE_COLUMNS = ("instance", "solver", "status", "cost", "bks", "gap", "runtime")
@@ -285,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     solvers.set_defaults(handler=cmd_solvers)
 
     add_generate_parser(sub)
+    add_train_parser(sub)
     return parser
 
 

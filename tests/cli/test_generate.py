@@ -1,4 +1,4 @@
-"""Tests for ``vrpsolve generate``: instance files, test sets, and bad options."""
+"""Tests for ``vrpsolve generate`` and ``vrpsolve train``: files, test sets, bad options."""
 
 from __future__ import annotations
 
@@ -53,3 +53,17 @@ def test_generate_test_sets_writes_a_manifest(tmp_path):
     assert main([*args, "--sizes", "6", "--count", "2", "--quiet"]) == 0
     entries = json.loads((tmp_path / "manifest.json").read_text())["sets"]
     assert len(entries) == 21 and all((tmp_path / e["path"]).exists() for e in entries)
+
+
+def test_train_command_writes_a_checkpoint_and_refuses_bad_settings(tmp_path, capsys):
+    """`vrpsolve train` checkpoints a tiny run; an unknown config key exits with 2."""
+    out = tmp_path / "p.pt"
+    args = ["train", "--out", str(out), "--customers", "5", "--batch-size", "2", "--steps", "1"]
+    args += ["--validation-size", "2", "--reference-time", "0.05", "--embed-dim", "8"]
+    args += ["--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
+    assert main(args) == 0 and out.exists()
+    assert "validation gap" in capsys.readouterr().out
+    config = tmp_path / "c.json"
+    config.write_text('{"batch_sise": 4}')
+    assert main(["train", "--out", str(tmp_path / "q.pt"), "--config", str(config)]) == 2
+    assert "batch_sise" in capsys.readouterr().err

@@ -17,6 +17,7 @@ _SOLVERS: dict[str, str] = {
     "nearest-neighbour": "vrpsolve.solvers.heuristics:NearestNeighbourSolver",
     "savings": "vrpsolve.solvers.heuristics:SavingsSolver",
     "insertion": "vrpsolve.solvers.heuristics:InsertionSolver",
+    "routefinder": "vrpsolve.solvers.neural:RouteFinderSolver",
 }
 
 AUTO_PREFERENCE: tuple[str, ...] = (

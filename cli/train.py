@@ -1,0 +1,127 @@
+"""``vrpsolve train``: train a routing policy on CPU, resumable, from flags or a JSON config."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from .options import BadInput, split_option
+
+EXIT_OK = 0
+
+
+def _config_file(path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise BadInput(f"{path}: cannot read the config ({error})") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: the config must be a JSON object")
+    return data
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise BadInput(f"{where}: unknown setting(s) {', '.join(unknown)}")
+    return cls(**values)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a policy (or fine-tune one with new attributes) and checkpoint it to ``--out``."""
+    from vrpsolve.neural.checkpoints import load_checkpoint
+    from vrpsolve.neural.features import ATTRIBUTES
+    from vrpsolve.neural.model import ModelConfig
+    from vrpsolve.neural.training import TrainConfig, train
+
+    settings = _config_file(args.config)
+    flags = {
+        name: getattr(args, name)
+        for name in (
+            "customers",
+            "variants",
+            "source",
+            "batch_size",
+            "steps",
+            "learning_rate",
+            "validate_every",
+            "validation_size",
+            "reference_time",
+            "seed",
+            "threads",
+        )
+        if getattr(args, name) is not None
+    }
+    if args.minutes is not None:
+        flags["time_limit"] = 60.0 * args.minutes
+    model_keys = {f.name for f in dataclasses.fields(ModelConfig)}
+    model_values = {k: v for k, v in settings.items() if k in model_keys}
+    train_values = {k: v for k, v in settings.items() if k not in model_keys} | flags
+    if "attributes" in model_values:
+        model_values["attributes"] = tuple(model_values["attributes"])
+    for name in ("embed_dim", "num_layers", "num_heads", "ff_hidden"):
+        if getattr(args, name) is not None:
+            model_values[name] = getattr(args, name)
+    where = args.config or "options"
+    config = _build(TrainConfig, train_values, where)
+    model = _build(ModelConfig, model_values, where)
+    if config.batch_size < 1 or config.steps < 1 or not math.isfinite(config.learning_rate):
+        raise BadInput("--batch-size and --steps must be positive, --learning-rate finite")
+
+    initial = None
+    if args.init is not None:
+        initial = load_checkpoint(args.init).policy
+        added = tuple(split_option(args.add_attributes, "--add-attributes", str))
+        unknown = sorted(set(added) - set(ATTRIBUTES))
+        if unknown:
+            raise BadInput(f"--add-attributes: unknown {unknown}; known: {sorted(ATTRIBUTES)}")
+        initial.add_attributes(added)
+    elif args.add_attributes:
+        raise BadInput("--add-attributes needs --init (the policy to extend)")
+    try:
+        train(config, model, args.out, resume=not args.restart, initial=initial)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def add_train_parser(sub: Any) -> None:
+    """Register ``vrpsolve train``."""
+    train = sub.add_parser(
+        "train",
+        help="train a routing policy (POMO, mixed variants) on CPU; resumes from --out",
+    )
+    train.add_argument("--out", required=True, help="checkpoint path (resumed when it exists)")
+    train.add_argument("--config", help="JSON object of training and model settings")
+    train.add_argument("--restart", action="store_true", help="ignore an existing --out")
+    train.add_argument("--customers", type=int)
+    train.add_argument("--variants", help="preset or comma-separated variants")
+    train.add_argument("--source", help="instance source (see vrpsolve generate routing)")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--steps", type=int)
+    train.add_argument("--minutes", type=float, help="stop after this much wall-clock time")
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--validate-every", type=int)
+    train.add_argument("--validation-size", type=int)
+    train.add_argument("--reference-time", type=float, help="PyVRP seconds per validation case")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--threads", type=int, help="torch threads (default 1)")
+    train.add_argument("--embed-dim", type=int)
+    train.add_argument("--num-layers", type=int)
+    train.add_argument("--num-heads", type=int)
+    train.add_argument("--ff-hidden", type=int)
+    train.add_argument("--init", help="start from this checkpoint (fine-tuning)")
+    train.add_argument(
+        "--add-attributes",
+        default="",
+        help="with --init: new global attributes read through zero-initialised adapter columns",
+    )
+    train.set_defaults(handler=cmd_train)

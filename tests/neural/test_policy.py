@@ -1,0 +1,116 @@
+"""The neural routing policy: rollouts, adapters, checkpoints and training."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vrpsolve.envs.convert import evaluate_actions
+from vrpsolve.envs.generators import PerturbedSource, RoutingGenerator
+from vrpsolve.envs.routing import RoutingEnv
+from vrpsolve.neural.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from vrpsolve.neural.decoding import rollout
+from vrpsolve.neural.features import rescale
+from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+from vrpsolve.neural.training import TrainConfig, train
+
+SMALL = ModelConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32)
+
+
+def _policy(seed: int = 0) -> RoutingPolicy:
+    torch.manual_seed(seed)
+    return RoutingPolicy(SMALL)
+
+
+def test_multistart_rollouts_are_feasible_with_rewards_equal_to_minus_costs():
+    """Sampled POMO rollouts of all 48 variants pass the evaluator with matching rewards."""
+    generator = RoutingGenerator(7, "all-48", source=PerturbedSource())
+    env = RoutingEnv(generator)
+    td = generator(6, seed=2)
+    result = rollout(_policy(), env, td, num_starts=7, generator=torch.Generator().manual_seed(1))
+    evaluations = evaluate_actions(td.repeat(7), result.actions)
+    assert all(e.feasible for e in evaluations)
+    costs = torch.tensor([e.cost for e in evaluations], dtype=torch.float32)
+    assert torch.allclose(-result.reward, costs, rtol=1e-5)
+    assert torch.isfinite(result.log_likelihood).all()
+
+
+def test_greedy_decoding_is_deterministic_and_best_picks_the_top_start():
+    """Greedy rollouts repeat exactly; best() returns each instance's highest reward."""
+    generator = RoutingGenerator(6, "VRPTW")
+    env, td, policy = RoutingEnv(generator), generator(3, seed=0), _policy()
+    with torch.no_grad():
+        first = rollout(policy, env, td.clone(), num_starts=6, greedy=True)
+        second = rollout(policy, env, td.clone(), num_starts=6, greedy=True)
+    assert torch.equal(first.actions, second.actions)
+    best, actions = first.best(6)
+    assert torch.equal(best, first.reward.view(6, 3).max(0).values)
+    assert actions.shape == (3, first.actions.shape[1])
+
+
+def test_adapter_columns_start_at_zero_and_keep_the_policy_unchanged():
+    """Adding an attribute leaves every log-probability as it was, until fine-tuning."""
+    generator = RoutingGenerator(6, "VRPMB,MDVRP")
+    env, td = RoutingEnv(generator), generator(4, seed=3)
+    policy = _policy()
+    state = env.reset(td)
+    with torch.no_grad():
+        before = policy.logits(policy.encode(state), state)
+        policy.add_attributes(("mixed_backhaul", "multi_depot"))
+        after = policy.logits(policy.encode(state), state)
+    assert policy.attributes[-2:] == ("mixed_backhaul", "multi_depot")
+    assert policy.attribute_input.weight.shape[1] == len(policy.attributes)
+    assert torch.equal(before, after)
+
+
+def test_checkpoints_round_trip(tmp_path):
+    """A saved policy loads back with identical weights and configuration."""
+    policy = _policy()
+    policy.add_attributes(("mixed_backhaul",))
+    save_checkpoint(Checkpoint(policy, {"steps": 1}, {"step": 1}), tmp_path / "p.pt")
+    loaded = load_checkpoint(tmp_path / "p.pt")
+    assert loaded.policy.config == policy.config
+    for name, value in policy.state_dict().items():
+        assert torch.equal(value, loaded.policy.state_dict()[name])
+    with pytest.raises(ValueError, match="not a vrpsolve policy"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_rescaling_keeps_masks():
+    """The training-scale copy of a batch allows exactly the same actions at every step."""
+    from vrpsolve.envs.convert import from_routing_instances
+    from vrpsolve.io import read_instance
+
+    instance = read_instance("instances/vrptw/C101.txt")
+    td = from_routing_instances([instance])
+    env = RoutingEnv(RoutingGenerator(instance.num_customers))
+    original, scaled = env.reset(td.clone()), env.reset(rescale(td))
+    rng = torch.Generator().manual_seed(0)
+    while not original["done"].all():
+        assert torch.equal(original["action_mask"], scaled["action_mask"])
+        scores = torch.rand(original["action_mask"].shape, generator=rng)
+        action = (scores * original["action_mask"]).argmax(-1)
+        for state in (original, scaled):
+            state.set("action", action)
+        original, scaled = env.step(original)["next"], env.step(scaled)["next"]
+
+
+def test_training_checkpoints_and_resumes(tmp_path):
+    """Training writes validation gaps and a checkpoint; a second run resumes from it."""
+    config = TrainConfig(
+        customers=6,
+        batch_size=4,
+        steps=2,
+        validation_size=4,
+        reference_time=0.05,
+        validate_every=1,
+    )
+    out = tmp_path / "policy.pt"
+    logged: list[str] = []
+    first = train(config, SMALL, out, log=logged.append)
+    assert first.train_state["step"] == 2 and len(first.train_state["history"]) == 2
+    assert any("validation gap" in line for line in logged)
+    resumed = train(TrainConfig(**{**config.__dict__, "steps": 3}), SMALL, out, log=logged.append)
+    assert resumed.train_state["step"] == 3
+    assert resumed.train_state["reference"] == first.train_state["reference"]
+    assert any("resuming" in line for line in logged)

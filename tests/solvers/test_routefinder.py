@@ -1,0 +1,59 @@
+"""The routefinder solver: every decoding strategy returns evaluator-checked solutions."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vrpsolve.envs.convert import to_routing_instance
+from vrpsolve.envs.generators import RoutingGenerator
+from vrpsolve.errors import InputError
+from vrpsolve.io import read_instance
+from vrpsolve.neural.checkpoints import Checkpoint, save_checkpoint
+from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+from vrpsolve.solve import solve
+from vrpsolve.solvers.base import Status
+from vrpsolve.solvers.neural import STRATEGIES, dihedral
+
+
+@pytest.fixture(scope="module")
+def policy_path(tmp_path_factory):
+    """An untrained small policy saved as a checkpoint."""
+    torch.manual_seed(0)
+    policy = RoutingPolicy(ModelConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
+    path = tmp_path_factory.mktemp("policies") / "tiny.pt"
+    save_checkpoint(Checkpoint(policy, {}, {}), path)
+    return str(path)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("variant", ["CVRP", "OVRPMBLTW", "MDVRPBL"])
+def test_every_strategy_gives_feasible_solutions(policy_path, strategy, variant):
+    """Each decoding strategy solves generated instances feasibly (judged by the evaluator)."""
+    instance = to_routing_instance(RoutingGenerator(9, variant)(1, seed=4), 0)
+    result = solve(
+        instance, solver="routefinder", policy=policy_path, strategy=strategy, samples=8
+    )
+    assert result.status is Status.FEASIBLE and result.feasible
+
+
+def test_file_instances_of_other_sizes_are_solved(policy_path):
+    """A benchmark file (101 nodes, asymmetric scale) is solved by the same policy."""
+    instance = read_instance("instances/cvrp/X-n101-k25.vrp")
+    result = solve(instance, solver="routefinder", policy=policy_path, strategy="multistart")
+    assert result.feasible
+
+
+def test_augmentation_gives_the_eight_symmetries():
+    """The 8 coordinate transformations are distinct and stay in the unit square."""
+    locs = torch.tensor([[[0.1, 0.7], [0.4, 0.2]]])
+    out = dihedral(locs)
+    assert out.shape == (8, 2, 2) and len({tuple(t.flatten().tolist()) for t in out}) == 8
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_missing_policy_is_reported_with_its_path(tmp_path):
+    """A policy file that does not exist raises an InputError naming it."""
+    instance = to_routing_instance(RoutingGenerator(5, "CVRP")(1, seed=0), 0)
+    with pytest.raises(InputError, match=r"nope\.pt"):
+        solve(instance, solver="routefinder", policy=str(tmp_path / "nope.pt"))

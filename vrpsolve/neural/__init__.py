@@ -1,0 +1,1 @@
+"""Neural routing policies: features, model, decoding, training and checkpoints."""

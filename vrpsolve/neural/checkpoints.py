@@ -1,0 +1,52 @@
+"""Saving and loading trained policies: weights, model sizes, and how they were trained."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+
+
+@dataclass
+class Checkpoint:
+    """A policy with its training configuration and state (optimiser state optional)."""
+
+    policy: RoutingPolicy
+    train_config: dict[str, Any]
+    train_state: dict[str, Any]
+    optimizer: dict[str, Any] | None = None
+
+
+def save_checkpoint(checkpoint: Checkpoint, path: str | Path, *, with_optimizer: bool = True):
+    """Write a checkpoint atomically; without the optimiser state it is a third of the size."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = asdict(checkpoint.policy.config)
+    config["attributes"] = list(config["attributes"])
+    payload = {
+        "model_config": config,
+        "weights": checkpoint.policy.state_dict(),
+        "train_config": checkpoint.train_config,
+        "train_state": checkpoint.train_state,
+        "optimizer": checkpoint.optimizer if with_optimizer else None,
+    }
+    partial = path.with_name(path.name + ".partial")
+    torch.save(payload, partial)
+    partial.replace(path)
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a checkpoint written by :func:`save_checkpoint` (tensors and plain data only)."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, KeyError) as error:
+        raise ValueError(f"{path}: not a vrpsolve policy checkpoint ({error})") from None
+    config = dict(payload["model_config"])
+    config["attributes"] = tuple(config["attributes"])
+    policy = RoutingPolicy(ModelConfig(**config))
+    policy.load_state_dict(payload["weights"])
+    return Checkpoint(policy, payload["train_config"], payload["train_state"], payload["optimizer"])

@@ -1,0 +1,179 @@
+"""A multi-task routing policy in the style of RouteFinder: encoder, attributes, pointer decoder.
+
+The encoder is a pre-norm transformer (RMSNorm, SwiGLU feed-forward) over node embeddings to which
+a projection of the instance's global attributes is added, so one network serves every variant.
+The decoder points at the next node from a query built of the current node's embedding, the mean
+node embedding and the dynamic context (loads, time, remaining route length, open routes).
+
+Adapters: :meth:`RoutingPolicy.add_attributes` widens the global-attribute projection with
+zero-initialised columns, so a trained policy keeps its behaviour exactly until it is fine-tuned
+on the new attribute.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from tensordict import TensorDict
+from torch import nn
+
+from vrpsolve.neural.features import (
+    CONTEXT_FEATURES,
+    NODE_FEATURES,
+    context_features,
+    global_features,
+    node_features,
+)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes of the policy."""
+
+    embed_dim: int = 128
+    num_layers: int = 4
+    num_heads: int = 8
+    ff_hidden: int = 256
+    attributes: tuple[str, ...] = ("open_route", "backhaul", "distance_limit", "time_windows")
+    logit_clip: float = 10.0
+
+
+class RMSNorm(nn.Module):
+    """Root-mean-square layer normalisation with a learned gain."""
+
+    def __init__(self, dim: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise the last dimension."""
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class SwiGLU(nn.Module):
+    """Gated feed-forward block: ``W2 (silu(W1 x) * W3 x)``."""
+
+    def __init__(self, dim: int, hidden: int) -> None:
+        super().__init__()
+        self.gate = nn.Linear(dim, hidden, bias=False)
+        self.up = nn.Linear(dim, hidden, bias=False)
+        self.down = nn.Linear(hidden, dim, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the block."""
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class EncoderLayer(nn.Module):
+    """Pre-norm self-attention and SwiGLU, each with a residual connection."""
+
+    def __init__(self, dim: int, heads: int, hidden: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.attention_norm = RMSNorm(dim)
+        self.qkv = nn.Linear(dim, 3 * dim, bias=False)
+        self.out = nn.Linear(dim, dim, bias=False)
+        self.ff_norm = RMSNorm(dim)
+        self.ff = SwiGLU(dim, hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Encode ``[B, M, dim]`` node embeddings."""
+        batch, size, dim = x.shape
+        q, k, v = self.qkv(self.attention_norm(x)).chunk(3, -1)
+        q, k, v = (t.view(batch, size, self.heads, -1).transpose(1, 2) for t in (q, k, v))
+        attended = F.scaled_dot_product_attention(q, k, v)
+        x = x + self.out(attended.transpose(1, 2).reshape(batch, size, dim))
+        return x + self.ff(self.ff_norm(x))
+
+
+@dataclass
+class Encoded:
+    """What the decoder reuses at every step of one batch."""
+
+    nodes: torch.Tensor  # [B, M, d]
+    graph: torch.Tensor  # [B, d]
+    glimpse_key: torch.Tensor  # [B, heads, M, d/heads]
+    glimpse_value: torch.Tensor  # [B, heads, M, d/heads]
+    logit_key: torch.Tensor  # [B, M, d]
+
+    def expand(self, starts: int) -> Encoded:
+        """Repeat for ``starts`` rollouts per instance (start-major, as the env expects)."""
+        return Encoded(*(t.repeat(starts, *[1] * (t.dim() - 1)) for t in self.__dict__.values()))
+
+
+class RoutingPolicy(nn.Module):
+    """Encoder-decoder policy over the routing environment; see the module docstring."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        dim = config.embed_dim
+        self.node_input = nn.Linear(len(NODE_FEATURES), dim)
+        self.attribute_input = nn.Linear(len(config.attributes), dim, bias=False)
+        self.layers = nn.ModuleList(
+            EncoderLayer(dim, config.num_heads, config.ff_hidden) for _ in range(config.num_layers)
+        )
+        self.final_norm = RMSNorm(dim)
+        self.project_keys = nn.Linear(dim, 3 * dim, bias=False)
+        self.project_graph = nn.Linear(dim, dim, bias=False)
+        self.project_context = nn.Linear(dim + len(CONTEXT_FEATURES), dim, bias=False)
+        self.project_glimpse = nn.Linear(dim, dim, bias=False)
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """Names of the global attributes the policy reads."""
+        return self.config.attributes
+
+    def add_attributes(self, names: tuple[str, ...]) -> None:
+        """Adapter: read more global attributes through new zero-initialised input columns."""
+        new = tuple(n for n in names if n not in self.config.attributes)
+        if not new:
+            return
+        old = self.attribute_input.weight.data
+        layer = nn.Linear(old.shape[1] + len(new), old.shape[0], bias=False)
+        layer.weight.data.zero_()
+        layer.weight.data[:, : old.shape[1]] = old
+        self.attribute_input = layer
+        self.config = ModelConfig(
+            **{**self.config.__dict__, "attributes": self.config.attributes + new}
+        )
+
+    def encode(self, td: TensorDict) -> Encoded:
+        """Embed and encode the nodes of a batch."""
+        x = self.node_input(node_features(td))
+        x = x + self.attribute_input(global_features(td, self.attributes))[:, None, :]
+        for layer in self.layers:
+            x = layer(x)
+        x = self.final_norm(x)
+        key, value, logit_key = self.project_keys(x).chunk(3, -1)
+        batch, size = x.shape[:2]
+        heads = self.config.num_heads
+        return Encoded(
+            nodes=x,
+            graph=self.project_graph(x.mean(1)),
+            glimpse_key=key.view(batch, size, heads, -1).transpose(1, 2),
+            glimpse_value=value.view(batch, size, heads, -1).transpose(1, 2),
+            logit_key=logit_key,
+        )
+
+    def logits(self, encoded: Encoded, td: TensorDict) -> torch.Tensor:
+        """Masked log-probabilities ``[B, M]`` of the next action."""
+        dim = self.config.embed_dim
+        heads = self.config.num_heads
+        index = td["current_node"].view(-1, 1, 1).expand(-1, 1, dim)
+        current = encoded.nodes.gather(1, index).squeeze(1)
+        context = torch.cat([current, context_features(td)], -1)
+        query = encoded.graph + self.project_context(context)
+        mask = td["action_mask"]
+        q = query.view(-1, heads, 1, dim // heads)
+        glimpse = F.scaled_dot_product_attention(
+            q, encoded.glimpse_key, encoded.glimpse_value, attn_mask=mask[:, None, None, :]
+        )
+        glimpse = self.project_glimpse(glimpse.reshape(-1, dim))
+        scores = torch.einsum("bd,bmd->bm", glimpse, encoded.logit_key) / math.sqrt(dim)
+        scores = self.config.logit_clip * torch.tanh(scores)
+        return torch.log_softmax(scores.masked_fill(~mask, -math.inf), -1)

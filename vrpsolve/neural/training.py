@@ -1,0 +1,178 @@
+"""POMO training of a routing policy on mixed batches of variants, on CPU, resumable.
+
+Each step draws a batch of instances (each of its own variant), rolls the policy out from every
+customer as a start (POMO), and follows the REINFORCE gradient with the mean reward over an
+instance's starts as the shared baseline. Advantages are divided by a running mean of each
+variant's cost, so that variants with longer routes do not dominate the gradient (per-variant
+reward normalisation). Every ``validate_every`` steps the policy is run greedily with all starts on
+a fixed validation set, its gap to PyVRP solutions of that set is printed per variant, and a
+checkpoint is written.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tensordict import TensorDict
+
+from vrpsolve.envs.convert import to_routing_instance
+from vrpsolve.envs.generators import RoutingGenerator, make_source
+from vrpsolve.envs.routing import RoutingEnv
+from vrpsolve.neural.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from vrpsolve.neural.decoding import rollout
+from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train on and for how long."""
+
+    customers: int = 50
+    variants: str = "single-depot-16"
+    source: str = "uniform"
+    batch_size: int = 32
+    num_starts: int = 0
+    """Rollouts per instance; 0 means one per customer."""
+    steps: int = 1000
+    learning_rate: float = 3e-4
+    max_grad_norm: float = 1.0
+    validation_size: int = 64
+    validation_seed: int = 999
+    reference_time: float = 1.0
+    """Seconds PyVRP gets per validation instance for the reference costs."""
+    validate_every: int = 50
+    time_limit: float = math.inf
+    """Wall-clock seconds after which training stops (with a final validation and checkpoint)."""
+    seed: int = 0
+    threads: int = 1
+
+
+@dataclass
+class TrainState:
+    """Everything a resumed run needs besides the policy and optimiser."""
+
+    step: int = 0
+    seconds: float = 0.0
+    cost_scale: dict[str, float] = field(default_factory=dict)
+    reference: list[float] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def variant_key(td: TensorDict) -> list[str]:
+    """A variant label per instance of a batch (its core variant name)."""
+    return [to_routing_instance(td[k : k + 1], 0).variant for k in range(len(td))]
+
+
+def reference_costs(td: TensorDict, seconds: float) -> list[float]:
+    """PyVRP's cost on every instance of a batch (the validation reference)."""
+    from vrpsolve.solve import solve
+
+    costs = []
+    for k in range(len(td)):
+        result = solve(to_routing_instance(td, k), solver="pyvrp", time_limit=seconds, seed=1)
+        costs.append(result.cost if result.feasible else math.nan)
+    return costs
+
+
+def validate(
+    policy: RoutingPolicy, env: RoutingEnv, td: TensorDict, reference: list[float]
+) -> dict[str, float]:
+    """Mean gap (%) of greedy multi-start rollouts to ``reference``, per variant and overall."""
+    starts = env.get_num_starts(env.reset(td.clone()))
+    with torch.no_grad():
+        best, _ = rollout(policy, env, td.clone(), num_starts=starts, greedy=True).best(starts)
+    gaps: dict[str, list[float]] = defaultdict(list)
+    for key, cost, ref in zip(variant_key(td), (-best).tolist(), reference, strict=True):
+        gaps[key].append(100.0 * (cost - ref) / ref)
+    summary = {key: sum(v) / len(v) for key, v in sorted(gaps.items())}
+    summary["mean"] = sum(summary.values()) / len(summary)
+    return summary
+
+
+def train(
+    config: TrainConfig,
+    model_config: ModelConfig,
+    out: str | Path,
+    *,
+    resume: bool = True,
+    initial: RoutingPolicy | None = None,
+    log: Callable[[str], None] = print,
+) -> Checkpoint:
+    """Train (or continue training) a policy, checkpointing to ``out``; returns the last one.
+
+    ``initial`` starts from a trained policy (fine-tuning; its sizes replace ``model_config``)
+    instead of random weights, unless ``out`` exists and ``resume`` is set.
+    """
+    torch.set_num_threads(config.threads)
+    out = Path(out)
+    generator = RoutingGenerator(
+        config.customers, config.variants, source=make_source(config.source)
+    )
+    env = RoutingEnv(generator, seed=config.seed)
+    if resume and out.exists():
+        checkpoint = load_checkpoint(out)
+        policy, state = checkpoint.policy, TrainState(**checkpoint.train_state)
+        log(f"resuming {out} at step {state.step}")
+    else:
+        torch.manual_seed(config.seed)
+        policy = initial if initial is not None else RoutingPolicy(model_config)
+        state = TrainState()
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
+    if resume and out.exists() and checkpoint.optimizer is not None:
+        optimizer.load_state_dict(checkpoint.optimizer)
+
+    validation = generator(config.validation_size, seed=config.validation_seed)
+    if not state.reference:
+        log(f"reference: PyVRP, {config.reference_time:g} s on {len(validation)} instances")
+        state.reference = reference_costs(validation, config.reference_time)
+    starts = config.num_starts or config.customers
+    rng = torch.Generator().manual_seed(config.seed * 1_000_003 + state.step)
+    began = time.perf_counter() - state.seconds
+
+    def checkpoint_now() -> Checkpoint:
+        state.seconds = time.perf_counter() - began
+        gaps = validate(policy, env, validation, state.reference)
+        state.history.append({"step": state.step, "seconds": round(state.seconds, 1), **gaps})
+        log(
+            f"step {state.step}: validation gap {gaps['mean']:.2f}% "
+            f"({state.seconds / 60:.1f} min) "
+            + " ".join(f"{k} {v:.1f}" for k, v in gaps.items() if k != "mean")
+        )
+        made = Checkpoint(policy, asdict(config), asdict(state), optimizer.state_dict())
+        save_checkpoint(made, out)
+        return made
+
+    made = None
+    while state.step < config.steps and time.perf_counter() - began < config.time_limit:
+        batch = generator(config.batch_size, seed=int(torch.randint(2**62, (1,), generator=rng)))
+        result = rollout(policy, env, batch, num_starts=starts, generator=rng)
+        reward = result.reward.view(starts, -1)
+        advantage = reward - reward.mean(0, keepdim=True)
+        scale = torch.tensor(_cost_scales(state, variant_key(batch), -reward.mean(0)))
+        loss = -(advantage / scale * result.log_likelihood.view(starts, -1)).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(policy.parameters(), config.max_grad_norm)
+        optimizer.step()
+        state.step += 1
+        made = None
+        if state.step % config.validate_every == 0:
+            made = checkpoint_now()
+    return made or checkpoint_now()
+
+
+def _cost_scales(state: TrainState, keys: list[str], costs: torch.Tensor) -> list[float]:
+    """Update each variant's running mean cost and return it per instance."""
+    scales = []
+    for key, cost in zip(keys, costs.tolist(), strict=True):
+        previous = state.cost_scale.get(key, cost)
+        state.cost_scale[key] = 0.99 * previous + 0.01 * cost
+        scales.append(state.cost_scale[key])
+    return scales

@@ -1,0 +1,141 @@
+"""The ``routefinder`` solver: a trained multi-task policy constructs the routes.
+
+The instance is brought into the learning environment (:mod:`vrpsolve.envs`), rescaled to the
+training scale, and the policy decodes greedily from every customer as a start (multi-start) over
+up to 8 symmetric transformations of the coordinates (augmentation), or by sampling; the best
+construction is returned and judged by the evaluator like any other solver's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from vrpsolve.errors import InputError
+from vrpsolve.problems.routing import RoutingInstance
+from vrpsolve.solvers.base import RoutingSolver, SolverOutput
+
+POLICIES_DIR = Path(__file__).resolve().parent.parent.parent / "policies"
+"""Where shipped checkpoints live (``policies/<name>.pt`` with a model card ``<name>.md``)."""
+
+DEFAULT_POLICY = "routefinder-n50"
+
+STRATEGIES = ("greedy", "multistart", "augment", "sampling")
+"""Decoding strategies: one greedy rollout; greedy from every start; that over 8 coordinate
+transformations (default); or ``samples`` sampled rollouts."""
+
+ROLLOUT_ELEMENTS = 200_000_000
+"""Memory budget: rollouts in one batch times nodes squared (each rollout holds the matrices)."""
+
+
+def dihedral(locs: torch.Tensor) -> torch.Tensor:
+    """The 8 symmetries of the unit square applied to ``[B, M, 2]`` coordinates: ``[8B, M, 2]``."""
+    x, y = locs[..., :1], locs[..., 1:]
+    variants = [(x, y), (y, x), (1 - x, y), (x, 1 - y), (1 - x, 1 - y), (y, 1 - x), (1 - y, x)]
+    variants.append((1 - y, 1 - x))
+    return torch.cat([torch.cat(v, -1) for v in variants])
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block (every solver gets one thread)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@cache
+def load_policy(name_or_path: str) -> Any:
+    """A policy from a checkpoint path or a name in ``policies/``."""
+    from vrpsolve.neural.checkpoints import load_checkpoint
+
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = POLICIES_DIR / f"{name_or_path}.pt"
+    if not path.exists():
+        raise InputError("no policy checkpoint here (train one with `vrpsolve train`)", path)
+    policy = load_checkpoint(path).policy
+    policy.eval()
+    return policy
+
+
+def construct(
+    instances: list[RoutingInstance],
+    policy: Any,
+    *,
+    strategy: str = "augment",
+    samples: int = 64,
+    seed: int = 0,
+) -> list[list[int]]:
+    """Best action sequence per instance (all of one node and depot count), batched."""
+    from vrpsolve.envs.convert import from_routing_instances
+    from vrpsolve.envs.generators import RoutingGenerator
+    from vrpsolve.envs.routing import RoutingEnv
+    from vrpsolve.neural.decoding import rollout
+    from vrpsolve.neural.features import rescale
+
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+    td = rescale(from_routing_instances(instances))
+    batch, size = len(td), td["distance"].shape[-1]
+    env = RoutingEnv(RoutingGenerator(max(1, size - 1)), seed=seed)
+    copies = 8 if strategy == "augment" else 1
+    if copies > 1:
+        td = td.repeat(copies)
+        td["locs"] = dihedral(td["locs"][:batch])
+    customers = env.get_num_starts(env.reset(td[:1].clone()))
+    budget = max(1, ROLLOUT_ELEMENTS // (size * size * len(td)))
+    starts = {"greedy": 1, "sampling": min(samples, budget)}.get(strategy, min(customers, budget))
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad(), one_thread():
+        result = rollout(
+            policy, env, td, num_starts=starts, greedy=strategy != "sampling", generator=generator
+        )
+    reward = result.reward.view(starts * copies, batch)
+    best = reward.argmax(0)
+    rows = (best * batch + torch.arange(batch)).tolist()
+    return [result.actions[row].tolist() for row in rows]
+
+
+class RouteFinderSolver(RoutingSolver):
+    """Construction by a trained multi-task policy (options: policy, strategy, samples)."""
+
+    name: ClassVar[str] = "routefinder"
+    summary: ClassVar[str] = "neural multi-task policy (RouteFinder-style), greedy/multi-start"
+    supported_attributes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "asymmetric",
+            "capacity",
+            "open_routes",
+            "backhaul_classic",
+            "backhaul_mixed",
+            "max_duration",
+            "max_distance",
+            "time_windows",
+            "multiple_depots",
+        }
+    )
+
+    def run(
+        self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
+    ) -> SolverOutput:
+        """Construct routes with the policy; the time limit is not used (one pass)."""
+        from vrpsolve.envs.convert import solution_for_instance
+
+        policy = load_policy(str(options.get("policy", DEFAULT_POLICY)))
+        strategy = str(options.get("strategy", "augment"))
+        samples = int(options.get("samples", 64))
+        try:
+            actions = construct([instance], policy, strategy=strategy, samples=samples, seed=seed)
+        except ValueError as error:  # the environment cannot model it, or no solution exists
+            return SolverOutput(None, stats={"strategy": strategy, "error": str(error)})
+        solution = solution_for_instance(instance, actions[0])
+        return SolverOutput(solution, stats={"strategy": strategy})
