@@ -57,3 +57,12 @@ def test_missing_policy_is_reported_with_its_path(tmp_path):
     instance = to_routing_instance(RoutingGenerator(5, "CVRP")(1, seed=0), 0)
     with pytest.raises(InputError, match=r"nope\.pt"):
         solve(instance, solver="routefinder", policy=str(tmp_path / "nope.pt"))
+
+
+@pytest.mark.parametrize("variant", ["VRPTW", "MDOVRPMBL"])
+def test_search_from_the_policy_solution_is_feasible_and_no_worse(policy_path, variant):
+    """routefinder+ls starts PyVRP from the construction and never returns anything worse."""
+    instance = to_routing_instance(RoutingGenerator(12, variant)(1, seed=5), 0)
+    built = solve(instance, solver="routefinder", policy=policy_path)
+    searched = solve(instance, solver="routefinder+ls", policy=policy_path, time_limit=1)
+    assert searched.feasible and searched.cost <= built.cost + 1e-9

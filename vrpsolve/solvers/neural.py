@@ -8,6 +8,7 @@ construction is returned and judged by the evaluator like any other solver's.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -139,3 +140,26 @@ class RouteFinderSolver(RoutingSolver):
             return SolverOutput(None, stats={"strategy": strategy, "error": str(error)})
         solution = solution_for_instance(instance, actions[0])
         return SolverOutput(solution, stats={"strategy": strategy})
+
+
+class RouteFinderSearchSolver(RouteFinderSolver):
+    """The policy's construction as the starting solution of PyVRP's search."""
+
+    name: ClassVar[str] = "routefinder+ls"
+    summary: ClassVar[str] = "routefinder construction, then PyVRP local search from it"
+
+    def run(
+        self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
+    ) -> SolverOutput:
+        """Construct with the policy, then search with PyVRP for the rest of ``time_limit``."""
+        from vrpsolve.solvers.pyvrp import PyVRPSolver
+
+        began = time.perf_counter()
+        constructed = super().run(instance, time_limit=time_limit, seed=seed, **options)
+        constructing = time.perf_counter() - began
+        remaining = max(0.1, time_limit - constructing)
+        searched = PyVRPSolver().run(
+            instance, time_limit=remaining, seed=seed, initial_solution=constructed.solution
+        )
+        stats = {**constructed.stats, **searched.stats, "construction_seconds": constructing}
+        return SolverOutput(searched.solution or constructed.solution, stats=stats)

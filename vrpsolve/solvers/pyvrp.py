@@ -138,6 +138,19 @@ def routes_to_solution(problem: pyvrp.ProblemData, solution: pyvrp.Solution) -> 
     )
 
 
+def to_pyvrp_solution(
+    instance: RoutingInstance, problem: pyvrp.ProblemData, solution: Solution
+) -> pyvrp.Solution:
+    """A vrpsolve solution as PyVRP's (clients are numbered in ``instance.customers`` order)."""
+    client = {int(node): k for k, node in enumerate(instance.customers)}
+    kind = pyvrp.ActivityType.CLIENT
+    routes = [
+        pyvrp.Route(problem, [pyvrp.Activity(kind, client[v]) for v in r.visits], r.vehicle_type)
+        for r in solution.routes
+    ]
+    return pyvrp.Solution(problem, routes)
+
+
 class PyVRPSolver(RoutingSolver):
     """PyVRP's iterated local search on the scaled instance."""
 
@@ -150,16 +163,24 @@ class PyVRPSolver(RoutingSolver):
     ) -> SolverOutput:
         """Solve with PyVRP for ``time_limit`` seconds; no solution if none feasible is found.
 
-        ``options`` are ignored; PyVRP runs single-threaded.
+        The option ``initial_solution`` (a :class:`Solution`) starts the search from it; other
+        options are ignored. PyVRP runs single-threaded.
         """
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), proved_optimal=True, stats={"iterations": 0})
         problem, data = build_problem(instance)
+        initial = options.get("initial_solution")
+        start = None if initial is None else to_pyvrp_solution(instance, problem, initial)
         with warnings.catch_warnings():
             # PyVRP warns when it finds no feasible solution; that is reported as no solution.
             warnings.simplefilter("ignore", PenaltyBoundWarning)
             result = pyvrp.solve(
-                problem, stop=MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False
+                problem,
+                stop=MaxRuntime(time_limit),
+                seed=seed,
+                collect_stats=False,
+                display=False,
+                initial_solution=start,
             )
         stats: dict[str, Any] = {
             "iterations": result.num_iterations,

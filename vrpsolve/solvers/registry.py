@@ -18,6 +18,7 @@ _SOLVERS: dict[str, str] = {
     "savings": "vrpsolve.solvers.heuristics:SavingsSolver",
     "insertion": "vrpsolve.solvers.heuristics:InsertionSolver",
     "routefinder": "vrpsolve.solvers.neural:RouteFinderSolver",
+    "routefinder+ls": "vrpsolve.solvers.neural:RouteFinderSearchSolver",
 }
 
 AUTO_PREFERENCE: tuple[str, ...] = (
