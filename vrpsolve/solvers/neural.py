@@ -76,15 +76,32 @@ def construct(
     samples: int = 64,
     seed: int = 0,
 ) -> list[list[int]]:
-    """Best action sequence per instance (all of one node and depot count), batched."""
+    """Best action sequence per instance (all of one node and depot count).
+
+    Instances are decoded in batches as large as the memory budget allows with every start.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+    size = instances[0].num_nodes
+    copies = 8 if strategy == "augment" else 1
+    rollouts = {"greedy": 1, "sampling": samples}.get(strategy, size) * copies
+    chunk = max(1, ROLLOUT_ELEMENTS // (size * size * rollouts))
+    best: list[list[int]] = []
+    for first in range(0, len(instances), chunk):
+        part = instances[first : first + chunk]
+        best += _construct_batch(part, policy, strategy, samples, seed)
+    return best
+
+
+def _construct_batch(
+    instances: list[RoutingInstance], policy: Any, strategy: str, samples: int, seed: int
+) -> list[list[int]]:
     from vrpsolve.envs.convert import from_routing_instances
     from vrpsolve.envs.generators import RoutingGenerator
     from vrpsolve.envs.routing import RoutingEnv
     from vrpsolve.neural.decoding import rollout
     from vrpsolve.neural.features import rescale
 
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
     td = rescale(from_routing_instances(instances))
     batch, size = len(td), td["distance"].shape[-1]
     env = RoutingEnv(RoutingGenerator(max(1, size - 1)), seed=seed)

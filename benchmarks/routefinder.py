@@ -1,0 +1,188 @@
+"""Evaluate a routing policy on the fixed test sets: gap to PyVRP per variant, and inference time.
+
+For every chosen set of the manifest (built by ``vrpsolve generate test-sets``), the first
+``--instances`` instances are solved by the policy in one batch (``--strategy``; time per
+instance = batch wall time / instances) and by PyVRP with ``--reference-time`` seconds each. PyVRP
+costs are cached in ``--reference-cache`` (a CSV keyed by set, instance and time limit), so the
+expensive reference is computed once and reused. Every cost is the evaluator's::
+
+    .venv/bin/python -m benchmarks.routefinder --policy policies/routefinder-n50.pt \\
+        --sizes 50 --instances 128 --reference-time 10 --jobs 2 --out results/routefinder-n50
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+
+def _reference(task: tuple[str, Any, float]) -> tuple[str, float]:
+    """PyVRP's evaluated cost on one instance (run in a worker process)."""
+    from vrpsolve.solve import solve
+
+    key, instance, seconds = task
+    result = solve(instance, solver="pyvrp", time_limit=seconds, seed=1)
+    return key, result.cost
+
+
+def _read_cache(path: Path) -> dict[str, float]:
+    if not path.exists():
+        return {}
+    with path.open(newline="") as handle:
+        return {row["key"]: float(row["cost"]) for row in csv.DictReader(handle)}
+
+
+def _write_cache(path: Path, cache: dict[str, float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["key", "cost"])
+        writer.writerows(sorted(cache.items()))
+    partial.replace(path)
+
+
+def evaluate_sets(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Rows of the per-instance comparison for every chosen set."""
+    from vrpsolve.envs.convert import solution_for_instance, to_routing_instance
+    from vrpsolve.envs.datasets import iter_manifest
+    from vrpsolve.envs.variants import resolve_variants
+    from vrpsolve.problems.routing import evaluate
+    from vrpsolve.solvers.neural import construct, load_policy
+
+    wanted = {v.name for v in resolve_variants(args.variants)}
+    sizes = {int(s) for s in args.sizes.split(",")}
+    policy = load_policy(args.policy)
+    cache_path = Path(args.reference_cache)
+    cache = _read_cache(cache_path)
+    rows: list[dict[str, Any]] = []
+    timings: dict[str, float] = {}
+    for entry, td in iter_manifest(args.manifest):
+        if entry["suite"] != args.suite or entry["variant"] not in wanted:
+            continue
+        if entry["customers"] not in sizes:
+            continue
+        count = min(args.instances, len(td))
+        name = str(entry["path"])
+        instances = [to_routing_instance(td, k, name=f"{name}#{k}") for k in range(count)]
+        if not timings:  # warm up (lazy imports, first allocations) outside the timing
+            construct(instances[:1], policy, strategy="greedy")
+        began = time.perf_counter()
+        actions = construct(instances, policy, strategy=args.strategy, seed=args.seed)
+        timings[name] = (time.perf_counter() - began) / count
+        missing = [
+            (f"{inst.name}@{args.reference_time:g}", inst, args.reference_time)
+            for inst in instances
+            if f"{inst.name}@{args.reference_time:g}" not in cache
+        ]
+        if missing:
+            print(f"{name}: PyVRP on {len(missing)} instance(s)", file=sys.stderr)
+            with ProcessPoolExecutor(args.jobs) as pool:
+                for key, cost in pool.map(_reference, missing):
+                    cache[key] = cost
+            _write_cache(cache_path, cache)
+        for k, inst in enumerate(instances):
+            evaluation = evaluate(inst, solution_for_instance(inst, actions[k]))
+            cost = evaluation.cost if evaluation.feasible else math.inf
+            reference = cache[f"{inst.name}@{args.reference_time:g}"]
+            rows.append(
+                {
+                    "set": name,
+                    "variant": entry["variant"],
+                    "customers": entry["customers"],
+                    "instance": k,
+                    "policy_cost": cost,
+                    "reference_cost": reference,
+                    "gap": 100.0 * (cost - reference) / reference,
+                    "ms_per_instance": 1000.0 * timings[name],
+                }
+            )
+    return rows
+
+
+def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean gap, feasible count and time per variant and size, then the mean over variants."""
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["variant"], row["customers"]), []).append(row)
+    table = []
+    for (variant, size), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        feasible = [r for r in members if math.isfinite(r["policy_cost"])]
+        table.append(
+            {
+                "variant": variant,
+                "n": size,
+                "instances": len(members),
+                "feasible": len(feasible),
+                "gap %": sum(r["gap"] for r in feasible) / max(1, len(feasible)),
+                "ms/instance": members[0]["ms_per_instance"],
+            }
+        )
+    for size in sorted({t["n"] for t in table}):
+        part = [t for t in table if t["n"] == size]
+        table.append(
+            {
+                "variant": "mean",
+                "n": size,
+                "instances": sum(t["instances"] for t in part),
+                "feasible": sum(t["feasible"] for t in part),
+                "gap %": sum(t["gap %"] for t in part) / len(part),
+                "ms/instance": sum(t["ms/instance"] for t in part) / len(part),
+            }
+        )
+    return table
+
+
+def markdown(table: list[dict[str, Any]]) -> str:
+    """The summary as a markdown table."""
+    columns = list(table[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in table:
+        cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the evaluation; print the table and write ``<out>.csv`` and ``<out>.md``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--policy", required=True, help="checkpoint path or name in policies/")
+    parser.add_argument("--manifest", default="data/test-sets/manifest.json")
+    parser.add_argument("--suite", default="routefinder")
+    parser.add_argument("--variants", default="single-depot-16")
+    parser.add_argument("--sizes", default="50")
+    parser.add_argument("--instances", type=int, default=128, help="instances per set")
+    parser.add_argument("--strategy", default="augment")
+    parser.add_argument("--reference-time", type=float, default=10.0)
+    parser.add_argument("--reference-cache", default="results/reference/pyvrp.csv")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="output stem: writes .csv and .md")
+    args = parser.parse_args(argv)
+    rows = evaluate_sets(args)
+    if not rows:
+        print("no test set matches the options", file=sys.stderr)
+        return 2
+    table = summary(rows)
+    text = markdown(table)
+    print(text)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.with_suffix(".csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    command = " ".join(["python -m benchmarks.routefinder", *(argv or sys.argv[1:])])
+    out.with_suffix(".md").write_text(f"```\n{command}\n```\n\n{text}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
