@@ -53,12 +53,11 @@ def rollout(
     if num_starts > 1:
         first = env.select_start_nodes(state, num_starts)
         state = state.repeat(num_starts)
-        encoded = encoded.expand(num_starts)
         state.set("action", first)
         state = env.step(state)["next"]
         actions.append(first)
     while not state["done"].all():
-        log_p = policy.logits(encoded, state)
+        log_p = policy.logits(encoded, state, num_starts)
         if greedy:
             action = log_p.argmax(-1)
         else:

@@ -100,10 +100,6 @@ class Encoded:
     glimpse_value: torch.Tensor  # [B, heads, M, d/heads]
     logit_key: torch.Tensor  # [B, M, d]
 
-    def expand(self, starts: int) -> Encoded:
-        """Repeat for ``starts`` rollouts per instance (start-major, as the env expects)."""
-        return Encoded(*(t.repeat(starts, *[1] * (t.dim() - 1)) for t in self.__dict__.values()))
-
 
 class RoutingPolicy(nn.Module):
     """Encoder-decoder policy over the routing environment; see the module docstring."""
@@ -160,20 +156,26 @@ class RoutingPolicy(nn.Module):
             logit_key=logit_key,
         )
 
-    def logits(self, encoded: Encoded, td: TensorDict) -> torch.Tensor:
-        """Masked log-probabilities ``[B, M]`` of the next action."""
-        dim = self.config.embed_dim
+    def logits(self, encoded: Encoded, td: TensorDict, starts: int = 1) -> torch.Tensor:
+        """Masked log-probabilities ``[S * B, M]`` of the next action.
+
+        ``td`` holds ``starts`` rollouts per encoded instance, start-major; the encoding is
+        shared by them rather than copied.
+        """
+        nodes = encoded.nodes
+        batch, size, dim = nodes.shape
         heads = self.config.num_heads
-        index = td["current_node"].view(-1, 1, 1).expand(-1, 1, dim)
-        current = encoded.nodes.gather(1, index).squeeze(1)
-        context = torch.cat([current, context_features(td)], -1)
-        query = encoded.graph + self.project_context(context)
-        mask = td["action_mask"]
-        q = query.view(-1, heads, 1, dim // heads)
-        glimpse = F.scaled_dot_product_attention(
-            q, encoded.glimpse_key, encoded.glimpse_value, attn_mask=mask[:, None, None, :]
-        )
-        glimpse = self.project_glimpse(glimpse.reshape(-1, dim))
-        scores = torch.einsum("bd,bmd->bm", glimpse, encoded.logit_key) / math.sqrt(dim)
-        scores = self.config.logit_clip * torch.tanh(scores)
-        return torch.log_softmax(scores.masked_fill(~mask, -math.inf), -1)
+        rows = torch.arange(batch, device=nodes.device) * size
+        current = nodes.reshape(batch * size, dim)[rows + td["current_node"].view(starts, batch)]
+        context = torch.cat([current, context_features(td).view(starts, batch, -1)], -1)
+        query = (encoded.graph + self.project_context(context)).view(starts, batch, heads, -1)
+        mask = td["action_mask"].view(starts, batch, 1, size)
+        scores = torch.einsum("sbhd,bhmd->sbhm", query, encoded.glimpse_key)
+        scores = scores / math.sqrt(dim // heads)
+        attention = torch.softmax(scores.masked_fill(~mask, -math.inf), -1)
+        glimpse = torch.einsum("sbhm,bhmd->sbhd", attention, encoded.glimpse_value)
+        glimpse = self.project_glimpse(glimpse.reshape(starts, batch, dim))
+        logits = torch.einsum("sbd,bmd->sbm", glimpse, encoded.logit_key) / math.sqrt(dim)
+        logits = self.config.logit_clip * torch.tanh(logits)
+        logits = logits.masked_fill(~mask.squeeze(2), -math.inf)
+        return torch.log_softmax(logits, -1).view(starts * batch, size)
