@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import math
 import sys
 import time
@@ -21,15 +22,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
-
-
-def _reference(task: tuple[str, Any, float]) -> tuple[str, float]:
-    """PyVRP's evaluated cost on one instance (run in a worker process)."""
-    from vrpsolve.solve import solve
-
-    key, instance, seconds = task
-    result = solve(instance, solver="pyvrp", time_limit=seconds, seed=1)
-    return key, result.cost
 
 
 def _read_cache(path: Path) -> dict[str, float]:
@@ -55,6 +47,7 @@ def evaluate_sets(args: argparse.Namespace) -> list[dict[str, Any]]:
     from vrpsolve.envs.datasets import iter_manifest
     from vrpsolve.envs.variants import resolve_variants
     from vrpsolve.problems.routing import evaluate
+    from vrpsolve.solve import solve
     from vrpsolve.solvers.neural import construct, load_policy
 
     wanted = {v.name for v in resolve_variants(args.variants)}
@@ -77,16 +70,13 @@ def evaluate_sets(args: argparse.Namespace) -> list[dict[str, Any]]:
         began = time.perf_counter()
         actions = construct(instances, policy, strategy=args.strategy, seed=args.seed)
         timings[name] = (time.perf_counter() - began) / count
-        missing = [
-            (f"{inst.name}@{args.reference_time:g}", inst, args.reference_time)
-            for inst in instances
-            if f"{inst.name}@{args.reference_time:g}" not in cache
-        ]
+        missing = [i for i in instances if f"{i.name}@{args.reference_time:g}" not in cache]
         if missing:
             print(f"{name}: PyVRP on {len(missing)} instance(s)", file=sys.stderr)
+            pyvrp = functools.partial(solve, solver="pyvrp", time_limit=args.reference_time, seed=1)
             with ProcessPoolExecutor(args.jobs) as pool:
-                for key, cost in pool.map(_reference, missing):
-                    cache[key] = cost
+                for inst, result in zip(missing, pool.map(pyvrp, missing), strict=True):
+                    cache[f"{inst.name}@{args.reference_time:g}"] = result.cost
             _write_cache(cache_path, cache)
         for k, inst in enumerate(instances):
             evaluation = evaluate(inst, solution_for_instance(inst, actions[k]))
