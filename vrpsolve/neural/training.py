@@ -48,6 +48,8 @@ class TrainConfig:
     reference_time: float = 1.0
     """Seconds PyVRP gets per validation instance for the reference costs."""
     validate_every: int = 50
+    log_every: int = 10
+    """Steps between progress lines (loss, mean cost, seconds per step)."""
     time_limit: float = math.inf
     """Wall-clock seconds after which training stops (with a final validation and checkpoint)."""
     seed: int = 0
@@ -135,6 +137,7 @@ def train(
     starts = config.num_starts or config.customers
     rng = torch.Generator().manual_seed(config.seed * 1_000_003 + state.step)
     began = time.perf_counter() - state.seconds
+    first_step, run_started = state.step, time.perf_counter()
 
     def checkpoint_now() -> Checkpoint:
         state.seconds = time.perf_counter() - began
@@ -163,6 +166,12 @@ def train(
         optimizer.step()
         state.step += 1
         made = None
+        if state.step % config.log_every == 0:
+            pace = (time.perf_counter() - run_started) / (state.step - first_step)
+            log(
+                f"step {state.step}/{config.steps}: loss {loss.item():.4f}, "
+                f"mean cost {-reward.mean().item():.3f}, {pace:.2f} s/step"
+            )
         if state.step % config.validate_every == 0:
             made = checkpoint_now()
     return made or checkpoint_now()
