@@ -1,0 +1,1 @@
+"""Flow admission and routing (PFAR): instance generators and baseline heuristics."""
