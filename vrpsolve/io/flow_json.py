@@ -16,6 +16,7 @@ from vrpsolve.errors import InputError
 from vrpsolve.io.json_format import VERSION, load_json
 from vrpsolve.io.text import write_text_atomic
 from vrpsolve.problems.flow_admission import (
+    AdmissionMode,
     Flow,
     FlowAdmissionInstance,
     FlowSolution,
@@ -117,6 +118,9 @@ def instance_from_dict(data: dict[str, Any], path: str | Path = "<input>") -> Fl
     for key in ("links", "flows"):
         if not isinstance(data.get(key, []), list):
             raise InputError(f"field {key!r} must be a list", path)
+    mode = data.get("mode", "weighted")
+    if mode not in {m.value for m in AdmissionMode}:
+        raise InputError(f"field 'mode' must be 'weighted' or 'lexicographic', got {mode!r}", path)
     links = [_link(e, k, path) for k, e in enumerate(data.get("links", []))]
     flows = [_flow(e, k, path) for k, e in enumerate(data.get("flows", []))]
     try:
@@ -125,10 +129,11 @@ def instance_from_dict(data: dict[str, Any], path: str | Path = "<input>") -> Fl
             nodes=nodes,
             links=links,
             flows=flows,
-            mode=data.get("mode", "weighted"),
+            mode=mode,
         )
-    except ValueError as exc:
-        raise InputError(f"field {exc}", path) from None
+    except ValueError as exc:  # the instance names the field first: "links[3].source: ..."
+        where, _, problem = str(exc).partition(": ")
+        raise InputError(f"field {where!r}: {problem}", path) from None
 
 
 def read_flow_instance(path: str | Path) -> FlowAdmissionInstance:

@@ -51,7 +51,8 @@ class Topology:
     flows
         Demands read from the file (empty for Topology Zoo files).
     coordinates
-        ``(longitude, latitude)`` per node, or ``None`` where the file has none.
+        Per node: ``(longitude, latitude)`` from a file, a position in the unit square for a
+        generated network, or ``None`` where there is none.
     notes
         One line per default or simplification the reader applied (default capacities, merged
         parallel links, links without a delay, ignored sections).
