@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from vrpsolve.problems.flow_admission import (
     FlowAdmissionInstance,
     FlowSolution,
     Link,
+    evaluate_flows,
 )
 
 ROOT = Path(__file__).resolve().parents[2] / "instances" / "network"
@@ -153,3 +155,17 @@ def test_atomic_write_leaves_no_temporary(tmp_path: Path) -> None:
     """Writing leaves only the target file in its folder."""
     write_flow_instance(small(), tmp_path / "a.json")
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_docs_examples_parse(tmp_path: Path) -> None:
+    """The instance and solution examples in docs/pfar.md read and evaluate as documented."""
+    text = (ROOT.parents[1] / "docs" / "pfar.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL)
+    assert len(blocks) == 2
+    (tmp_path / "toy.json").write_text(blocks[0])
+    (tmp_path / "toy.sol.json").write_text(blocks[1])
+    instance = read_flow_instance(tmp_path / "toy.json")
+    result = evaluate_flows(instance, read_flow_solution(tmp_path / "toy.sol.json", instance))
+    assert result.feasible
+    assert result.objective == 4
+    assert result.key() == (1.0, 4.0, 0.0)
