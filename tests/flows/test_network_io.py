@@ -204,3 +204,21 @@ def test_missing_file() -> None:
 def test_default_capacity_constant() -> None:
     """The documented default capacity is 10 Gbit/s in Mbit/s."""
     assert DEFAULT_CAPACITY == 10_000.0
+
+
+def test_parallel_edges_merged(tmp_path: Path) -> None:
+    """Parallel edges of a multigraph become one link each way with the summed capacity."""
+    path = tmp_path / "multi.gml"
+    path.write_text(
+        "graph [ multigraph 1\n"
+        '  node [ id 0 label "a" ] node [ id 1 label "b" ]\n'
+        '  edge [ source 0 target 1 LinkLabel "1 Gbps" ]\n'
+        '  edge [ source 1 target 0 LinkLabel "2.5 Gbps" ]\n'
+        "]\n"
+    )
+    topology = read_gml(path)
+    assert [(k.source, k.target, k.capacity) for k in topology.links] == [
+        ("a", "b", 3500.0),
+        ("b", "a", 3500.0),
+    ]
+    assert any("merged" in note for note in topology.notes)
