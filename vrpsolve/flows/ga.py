@@ -7,8 +7,9 @@ optimum in fixed time.
 Modelling choices:
 
 - **Candidate paths**: each flow may use one of up to ``k`` shortest simple paths (least delay
-  first on a network with delays, fewest hops otherwise) that keep its hop and delay limits,
-  plus the path the greedy baseline gives it when that one is not among them.
+  first on a network with delays, fewest hops otherwise) through the links able to hold its
+  demand that keep its hop and delay limits (:func:`vrpsolve.flows.ilp.candidate_paths`, as the
+  path ILP uses), plus the path the greedy baseline gives it when that one is not among them.
 - **Chromosome**: one gene per flow, ``-1`` for a rejected flow or the index of its candidate.
 - **Decoding and repair**: the admitted flows are placed in greedy's admission order (priority,
   highest first, then priority per unit demand, then index); a flow whose path would exceed a
@@ -33,10 +34,8 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -44,12 +43,10 @@ from vrpsolve.flows.greedy import admission_order, greedy_admission
 from vrpsolve.problems.flow_admission import (
     TOLERANCE,
     AdmissionMode,
-    Flow,
     FlowAdmissionInstance,
     FlowSolution,
     Path,
     evaluate_flows,
-    within,
 )
 
 IntArray = NDArray[np.int64]
@@ -66,6 +63,9 @@ DEFAULT_TIME_LIMIT = 10.0
 
 _CHECK_EVERY = 64
 """Flows decoded between two looks at the clock."""
+
+_EXAMINED = 8
+"""Paths examined per candidate wanted (skipped ones, breaking a hop limit, included)."""
 
 
 @dataclass(frozen=True)
@@ -93,35 +93,6 @@ class GaOutcome:
     generations: int
     runtime: float
     history: tuple[tuple[int, float, float], ...]
-
-
-def _path_delay(graph: nx.DiGraph, path: Sequence[object]) -> float:
-    return math.fsum(graph.edges[u, v]["delay"] for u, v in itertools.pairwise(path))
-
-
-def _shortest_paths(graph: nx.DiGraph, flow: Flow, k: int, weight: str | None) -> list[Path]:
-    """Up to ``k`` shortest simple paths of a flow that keep its hop and delay limits.
-
-    Paths come by increasing ``weight`` (hops when ``None``); at most ``4 * k`` are examined.
-    """
-    found: list[Path] = []
-    try:
-        paths = nx.shortest_simple_paths(graph, flow.source, flow.target, weight=weight)
-        for examined, path in enumerate(paths):
-            if len(found) >= k or examined >= 4 * k:
-                break
-            if flow.max_hops is not None and len(path) - 1 > flow.max_hops:
-                if weight is None:
-                    break  # later paths are no shorter
-                continue
-            if flow.max_delay is not None and not within(_path_delay(graph, path), flow.max_delay):
-                if weight is not None:
-                    break  # later paths are no faster
-                continue
-            found.append(tuple(path))
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
-        pass
-    return found
 
 
 class _Encoding:
@@ -248,10 +219,14 @@ def _candidate_lists(
 ) -> list[list[Path]]:
     """Each flow's candidate paths, with greedy's path added when it is missing.
 
-    Flows reached after ``deadline`` keep greedy's path only.
+    The paths are :func:`vrpsolve.flows.ilp.candidate_paths`, shared by flows with the same
+    endpoints, limits and set of links able to hold their demand. Flows reached after
+    ``deadline`` keep greedy's path only.
     """
-    graph = instance.to_networkx()
-    weight = "delay" if instance.has_delays else None
+    from vrpsolve.flows.ilp import candidate_paths  # brings in PuLP, which only this needs
+
+    capacity = instance.capacities()
+    limits = np.unique(capacity + TOLERANCE * np.maximum(1.0, np.abs(capacity)))
     cache: dict[tuple[object, ...], list[Path]] = {}
     candidates: list[list[Path]] = []
     late = False
@@ -259,9 +234,11 @@ def _candidate_lists(
         late = late or (deadline is not None and _now() > deadline)
         paths: list[Path] = []
         if not late:
-            key = (flow.source, flow.target, flow.max_hops, flow.max_delay)
+            # Links whose capacity cannot hold the demand are left out: count the limits below it.
+            blocked = int(np.searchsorted(limits, flow.demand, side="left"))
+            key = (flow.source, flow.target, flow.max_hops, flow.max_delay, blocked)
             if key not in cache:
-                cache[key] = _shortest_paths(graph, flow, k, weight)
+                cache[key] = candidate_paths(instance, f, k, max_examined=_EXAMINED * k)
             paths = list(cache[key])
         own = greedy.paths[f]
         if own is not None and own not in paths:
