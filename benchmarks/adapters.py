@@ -69,7 +69,7 @@ def _pyvrp_direct(path: Path, time_limit: float, seed: int) -> tuple[Any, float,
 def run_one(path: str, solver: str, time_limit: float, seed: int) -> dict[str, Any]:
     """Solve one instance with one solver and return its CSV row."""
     from vrpsolve.catalog import best_known
-    from vrpsolve.io import read_instance
+    from vrpsolve.io import read_routing_instance as read_instance
     from vrpsolve.problems.routing import Evaluation, evaluate
     from vrpsolve.solve import solve
 
@@ -82,7 +82,8 @@ def run_one(path: str, solver: str, time_limit: float, seed: int) -> dict[str, A
         status = "feasible" if evaluation.feasible else "infeasible"
     else:
         result = solve(instance, solver, time_limit=time_limit, seed=seed)
-        solution, runtime, evaluation = result.solution, result.runtime, result.evaluation
+        solution, runtime = result.solution, result.runtime
+        evaluation = result.evaluation if isinstance(result.evaluation, Evaluation) else None
         engine_cost = float(result.stats.get("engine_cost", math.nan))
         status = result.status.value
     cost = evaluation.penalised_cost if evaluation is not None else math.inf

@@ -25,14 +25,15 @@ def kernel_throughput(path: Path, repeats: int = 3) -> dict[str, float]:
     and limit check per call, as a local search would do it. ``exact``: the evaluator-equivalent
     :meth:`RouteKernel.check` of the inserted route.
     """
-    from vrpsolve.io import read_instance
+    from vrpsolve.io import read_routing_instance as read_instance
+    from vrpsolve.problems.routing import Solution
     from vrpsolve.solve import solve
     from vrpsolve.solvers.route_check import RouteKernel, Segment, take
 
     instance = read_instance(path)
     kernel = RouteKernel(instance)
     solution = solve(instance, "insertion").solution
-    assert solution is not None
+    assert isinstance(solution, Solution)
     routes = [(r.vehicle_type, list(r.visits)) for r in solution.routes]
     data = [kernel.route_data(k, visits) for k, visits in routes]
     customers = instance.customers

@@ -19,6 +19,8 @@ from typing import Any
 import vrpsolve
 from vrpsolve.bench.runner import BACKENDS, run_parallel
 from vrpsolve.io import FORMATS, read_instance, read_solution, write_solution
+from vrpsolve.problems.families import family_of
+from vrpsolve.problems.flow_admission import FlowAdmissionInstance
 from vrpsolve.problems.routing import RoutingInstance
 from vrpsolve.report import evaluation_record, render_table, result_record
 from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError, resolve
@@ -30,10 +32,17 @@ from .train import add_train_parser
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 TABLE_COLUMNS = ("instance", "solver", "status", "cost", "bks", "gap", "runtime")
+FLOW_COLUMNS = ("instance", "solver", "status", "objective", "admitted", "flows", "runtime")
 
 
+def _columns(records: Sequence[dict[str, Any]]) -> Sequence[str]:
+    """Table columns: flow admission's when the records are flow records, else routing's."""
+    return FLOW_COLUMNS if records and "objective" in records[0] else TABLE_COLUMNS
 
-def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, RoutingInstance]]:
+
+def _read_instances(
+    paths: Sequence[str], fmt: str | None
+) -> list[tuple[str, RoutingInstance | FlowAdmissionInstance]]:
     return [(path, read_instance(path, format=fmt)) for path in paths]
 
 
@@ -48,16 +57,18 @@ def _print_records(records: list[dict[str, Any]], fmt: str, columns: Sequence[st
                 print(f"{record['instance']}: {violation['kind']}: {violation['message']}")
 
 
-def _solution_target(args: argparse.Namespace, path: str) -> Path | None:
+def _solution_target(args: argparse.Namespace, path: str, flows: bool) -> Path | None:
     if args.out:
         return Path(args.out)
     if args.sol_dir:
-        return Path(args.sol_dir) / (Path(path).stem + ".sol")
+        return Path(args.sol_dir) / (Path(path).stem + (".json" if flows else ".sol"))
     return None
 
 
 def _solve_all(
-    args: argparse.Namespace, instances: list[tuple[str, RoutingInstance]], show_progress: bool
+    args: argparse.Namespace,
+    instances: list[tuple[str, RoutingInstance | FlowAdmissionInstance]],
+    show_progress: bool,
 ) -> list[vrpsolve.Result]:
     """Solve the instances one after another, or with ``--jobs N`` in a pool of N processes."""
     if args.jobs == 1:
@@ -104,12 +115,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         record = result_record(result)
         record["file"] = path
         records.append(record)
-        target = _solution_target(args, path)
+        target = _solution_target(args, path, isinstance(result.solution, vrpsolve.FlowSolution))
         if target is not None and result.solution is not None:
-            write_solution(
-                result.solution, target, cost=result.evaluation.cost if result.evaluation else None
-            )
-    _print_records(records, args.format, TABLE_COLUMNS)
+            value = result.evaluation.objective if result.evaluation else None
+            write_solution(result.solution, target, cost=value)
+    _print_records(records, args.format, _columns(records))
     return EXIT_OK
 
 
@@ -170,15 +180,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate a solution file against an instance file."""
     instance = read_instance(args.instance, format=args.instance_format)
     solution = read_solution(args.solution, instance)
-    evaluation = vrpsolve.evaluate(instance, solution)
+    evaluation = family_of(instance).evaluate(instance, solution)
     record = evaluation_record(instance.name, solution, evaluation)
-    _print_records([record], args.format, ("instance", "feasible", "cost", "bks", "gap"))
+    columns: tuple[str, ...] = ("instance", "feasible", "cost", "bks", "gap")
+    if "objective" in record:
+        columns = ("instance", "feasible", "objective", "admitted", "flows", "max_utilisation")
+    _print_records([record], args.format, columns)
     return EXIT_OK
+
+
+def _print_flow_info(path: str, inst: FlowAdmissionInstance) -> None:
+    lines = {
+        "file": path,
+        "name": inst.name,
+        "problem": f"flow admission ({inst.mode.value})",
+        "network": f"{inst.num_nodes} nodes, {inst.num_links} directed links",
+        "flows": f"{inst.num_flows} in {len(inst.priority_classes)} priority class(es)",
+        "attributes": ", ".join(sorted(inst.active_attributes())) or "-",
+    }
+    print("\n".join(f"{key:>15}: {value}" for key, value in lines.items()), end="\n\n")
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Describe instance files: variant, size, fleet, convention, best-known value."""
     for path, inst in _read_instances(args.files, args.instance_format):
+        if isinstance(inst, FlowAdmissionInstance):
+            _print_flow_info(path, inst)
+            continue
         fleet = [
             f"{'unlimited' if vt.num_available is None else vt.num_available} x "
             f"capacity {vt.capacity:g}" + (" (open)" if vt.open_route else "")

@@ -3,6 +3,10 @@
 from vrpsolve.catalog import best_known as best_known
 from vrpsolve.catalog import best_known_values as best_known_values
 from vrpsolve.errors import InputError as InputError
+from vrpsolve.problems.flow_admission import FlowAdmissionInstance as FlowAdmissionInstance
+from vrpsolve.problems.flow_admission import FlowEvaluation as FlowEvaluation
+from vrpsolve.problems.flow_admission import FlowSolution as FlowSolution
+from vrpsolve.problems.flow_admission import evaluate_flows as evaluate_flows
 from vrpsolve.problems.routing import ATTRIBUTES as ATTRIBUTES
 from vrpsolve.problems.routing import BackhaulMode as BackhaulMode
 from vrpsolve.problems.routing import CostConvention as CostConvention

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vrpsolve.catalog import best_known
+from vrpsolve.problems.flow_admission import FlowEvaluation, FlowSolution
 from vrpsolve.problems.routing import Evaluation, Solution
 from vrpsolve.solvers.base import Result
 
@@ -29,14 +30,19 @@ def _best_known_fields(name: str, cost: float | None) -> dict[str, Any]:
 
 
 def evaluation_record(
-    name: str, solution: Solution | None, evaluation: Evaluation | None
+    name: str,
+    solution: Solution | FlowSolution | None,
+    evaluation: Evaluation | FlowEvaluation | None,
 ) -> dict[str, Any]:
     """The evaluator's verdict as a JSON-ready dict.
 
-    Keys: ``instance``, ``cost`` (``None`` without a solution), ``feasible``, ``violations``
-    (each with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of node indices),
-    ``bks`` and ``gap`` (percent, when the instance is bundled and the solution feasible).
+    Routing keys: ``instance``, ``cost`` (``None`` without a solution), ``feasible``,
+    ``violations`` (each with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of
+    node indices), ``bks`` and ``gap`` (percent, when the instance is bundled and the solution
+    feasible). Flow admission: see :func:`flow_record`.
     """
+    if isinstance(solution, FlowSolution) or isinstance(evaluation, FlowEvaluation):
+        return flow_record(name, solution, evaluation)  # type: ignore[arg-type]
     cost = None if evaluation is None else evaluation.cost
     feasible = evaluation is not None and evaluation.feasible
     record: dict[str, Any] = {
@@ -51,6 +57,37 @@ def evaluation_record(
     }
     record.update(_best_known_fields(name, cost if feasible else None))
     return record
+
+
+def flow_record(
+    name: str, solution: FlowSolution | None, evaluation: FlowEvaluation | None
+) -> dict[str, Any]:
+    """A flow-admission verdict as a JSON-ready dict.
+
+    Keys: ``instance``, ``objective`` (total admitted priority), ``admitted`` and ``flows``
+    (counts), ``max_utilisation``, ``feasible``, ``violations`` (``kind``, ``message``, ``flow``,
+    ``link``) and ``paths`` (a node list per flow, ``None`` when rejected).
+    """
+    feasible = evaluation is not None and evaluation.feasible
+    return {
+        "instance": name,
+        "objective": None if evaluation is None else evaluation.objective,
+        "admitted": None if evaluation is None else evaluation.num_admitted,
+        "flows": None if solution is None else len(solution.paths),
+        "max_utilisation": (
+            None
+            if evaluation is None or not len(evaluation.utilisation)
+            else round(float(evaluation.utilisation.max()), 4)
+        ),
+        "feasible": feasible,
+        "violations": [
+            {"kind": v.kind, "message": v.message, "flow": v.flow, "link": v.link}
+            for v in (evaluation.violations if evaluation is not None else ())
+        ],
+        "paths": []
+        if solution is None
+        else [None if p is None else list(p) for p in solution.paths],
+    }
 
 
 def result_record(result: Result) -> dict[str, Any]:

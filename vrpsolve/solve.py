@@ -5,20 +5,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vrpsolve.problems.routing import RoutingInstance, evaluate
+from vrpsolve.problems.families import family_of
+from vrpsolve.problems.flow_admission import FlowAdmissionInstance
+from vrpsolve.problems.routing import RoutingInstance
 from vrpsolve.solvers.base import Result, Status
 from vrpsolve.solvers.registry import resolve
 
 
 def solve(
-    instance: RoutingInstance,
+    instance: RoutingInstance | FlowAdmissionInstance,
     solver: str = "auto",
     *,
     time_limit: float | None = None,
     seed: int = 0,
     **options: Any,
 ) -> Result:
-    """Solve a routing instance with a named solver.
+    """Solve an instance of any family with a named solver; its family's evaluator judges.
 
     Parameters
     ----------
@@ -50,7 +52,8 @@ def solve(
     start = time.perf_counter()
     output = engine.run(instance, time_limit=budget, seed=seed, **options)
     runtime = time.perf_counter() - start
-    evaluation = None if output.solution is None else evaluate(instance, output.solution)
+    judge = family_of(instance).evaluate
+    evaluation = None if output.solution is None else judge(instance, output.solution)
     if evaluation is None:
         status = Status.NO_SOLUTION
     elif not evaluation.feasible:

@@ -157,7 +157,7 @@ def run_job(job: BenchJob) -> dict[str, Any]:
         row["runtime"] = round(time.perf_counter() - start, 3)
         row["error"] = f"{type(error).__name__}: {error}"
         return row
-    cost = result.evaluation.cost if result.evaluation is not None else None
+    cost = result.evaluation.objective if result.evaluation is not None else None
     row.update(
         status=result.status.value,
         feasible=result.feasible,

@@ -9,6 +9,7 @@ convention when it builds the matrices and validates the result; every error is 
 from vrpsolve.io.detect import FORMATS as FORMATS
 from vrpsolve.io.detect import detect_format as detect_format
 from vrpsolve.io.instances import read_instance as read_instance
+from vrpsolve.io.instances import read_routing_instance as read_routing_instance
 from vrpsolve.io.instances import write_instance as write_instance
 from vrpsolve.io.solutions import read_solution as read_solution
 from vrpsolve.io.solutions import write_solution as write_solution
@@ -17,6 +18,7 @@ __all__ = [
     "FORMATS",
     "detect_format",
     "read_instance",
+    "read_routing_instance",
     "read_solution",
     "write_instance",
     "write_solution",

@@ -8,10 +8,18 @@ from pathlib import Path
 from vrpsolve.errors import InputError
 from vrpsolve.io.text import read_text
 
-FORMATS = ("vrplib", "solomon", "tsplib", "atsp", "ortec", "json")
-"""Instance format names accepted by :func:`vrpsolve.io.read_instance`."""
+FORMATS = ("vrplib", "solomon", "tsplib", "atsp", "ortec", "json", "gml", "graphml", "sndlib")
+"""Instance format names accepted by :func:`vrpsolve.io.read_instance` (the last three are
+network topologies, read as flow-admission instances)."""
 
-_BY_EXTENSION = {".vrp": "vrplib", ".tsp": "tsplib", ".atsp": "atsp", ".json": "json"}
+_BY_EXTENSION = {
+    ".vrp": "vrplib",
+    ".tsp": "tsplib",
+    ".atsp": "atsp",
+    ".json": "json",
+    ".gml": "gml",
+    ".graphml": "graphml",
+}
 _TYPE = re.compile(r"^\s*TYPE\s*:\s*(\w+)", re.MULTILINE | re.IGNORECASE)
 
 
@@ -21,7 +29,8 @@ def detect_format(path: str | Path) -> str:
     ``.vrp``, ``.tsp``, ``.atsp`` and ``.json`` go by extension. Other files go by content: a
     ``VEHICLE`` and a ``CUSTOMER`` block make a Solomon file; ``EDGE_WEIGHT_SECTION`` together
     with ``TIME_WINDOW_SECTION`` an ORTEC file; a ``TYPE`` of ``TSP``/``ATSP`` a TSPLIB file; any
-    other ``*_SECTION`` a VRPLIB file; a leading ``{`` a JSON file.
+    other ``*_SECTION`` a VRPLIB file; a leading ``{`` a JSON file; the SNDlib header an SNDlib
+    native network; ``.gml`` and ``.graphml`` go by extension.
 
     Raises
     ------
@@ -33,6 +42,8 @@ def detect_format(path: str | Path) -> str:
     by_extension = _BY_EXTENSION.get(path.suffix.lower())
     if by_extension is not None:
         return by_extension
+    if text.startswith("?SNDlib native format"):
+        return "sndlib"
     words = {line.strip().upper() for line in text.splitlines()[:40]}
     if "VEHICLE" in words and "CUSTOMER" in words:
         return "solomon"

@@ -10,17 +10,42 @@ from vrpsolve.io.detect import FORMATS, detect_format
 from vrpsolve.io.json_format import read_json_instance, write_json_instance
 from vrpsolve.io.ortec import read_ortec
 from vrpsolve.io.solomon import read_solomon
+from vrpsolve.io.text import read_text
 from vrpsolve.io.tsplib import read_atsp, read_tsp
 from vrpsolve.io.vrplib import read_vrplib, write_vrplib
+from vrpsolve.problems.flow_admission import FlowAdmissionInstance
 from vrpsolve.problems.routing import RoutingInstance
 
-_READERS: dict[str, Callable[[Path], RoutingInstance]] = {
+
+def _read_json(path: Path) -> RoutingInstance | FlowAdmissionInstance:
+    """A vrpsolve JSON instance of either family, told apart by its ``format`` tag."""
+    from vrpsolve.io.flow_json import INSTANCE_TAG, read_flow_instance
+
+    head = read_text(path)[:4096]
+    if f'"{INSTANCE_TAG}"' in head.replace(" ", ""):
+        return read_flow_instance(path)
+    return read_json_instance(path)
+
+
+def _read_network(kind: str) -> Callable[[Path], FlowAdmissionInstance]:
+    def read(path: Path) -> FlowAdmissionInstance:
+        from vrpsolve.io.network import read_topology
+
+        return read_topology(path, format=kind).to_instance()
+
+    return read
+
+
+_READERS: dict[str, Callable[[Path], RoutingInstance | FlowAdmissionInstance]] = {
     "vrplib": read_vrplib,
     "solomon": read_solomon,
     "tsplib": read_tsp,
     "atsp": read_atsp,
     "ortec": read_ortec,
-    "json": read_json_instance,
+    "json": _read_json,
+    "gml": _read_network("gml"),
+    "graphml": _read_network("graphml"),
+    "sndlib": _read_network("sndlib"),
 }
 _WRITERS: dict[str, Callable[[RoutingInstance, Path], None]] = {
     "json": write_json_instance,
@@ -29,8 +54,10 @@ _WRITERS: dict[str, Callable[[RoutingInstance, Path], None]] = {
 assert set(_READERS) == set(FORMATS)
 
 
-def read_instance(path: str | Path, format: str | None = None) -> RoutingInstance:
-    """Read a routing instance.
+def read_instance(
+    path: str | Path, format: str | None = None
+) -> RoutingInstance | FlowAdmissionInstance:
+    """Read an instance: a routing instance, or a flow-admission one (PFAR JSON, a network).
 
     Parameters
     ----------
@@ -41,8 +68,8 @@ def read_instance(path: str | Path, format: str | None = None) -> RoutingInstanc
 
     Returns
     -------
-    RoutingInstance
-        The instance, with the file's cost convention applied to its matrices and validated.
+    RoutingInstance or FlowAdmissionInstance
+        The instance, validated; routing instances with the file's cost convention applied.
 
     Raises
     ------
@@ -56,6 +83,14 @@ def read_instance(path: str | Path, format: str | None = None) -> RoutingInstanc
     if reader is None:
         raise InputError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})", path)
     return reader(path)
+
+
+def read_routing_instance(path: str | Path, format: str | None = None) -> RoutingInstance:
+    """Read an instance that must be a routing one (``InputError`` naming the file if not)."""
+    instance = read_instance(path, format)
+    if not isinstance(instance, RoutingInstance):
+        raise InputError("expected a routing instance, got a flow-admission one", path)
+    return instance
 
 
 def write_instance(instance: RoutingInstance, path: str | Path, format: str = "json") -> None:

@@ -37,6 +37,10 @@ TOLERANCE = 1e-9
 """Slack on capacity and delay limits, relative to the limit when the limit exceeds 1."""
 
 
+FLOW_ATTRIBUTES: frozenset[str] = frozenset({"lexicographic", "hop_limits", "delay_limits"})
+"""Every attribute name :meth:`FlowAdmissionInstance.active_attributes` can report."""
+
+
 def within(value: float, limit: float) -> bool:
     """Whether ``value`` respects ``limit`` up to :data:`TOLERANCE` (relative above 1).
 
@@ -305,6 +309,15 @@ class FlowAdmissionInstance:
     def delays(self) -> FloatArray:
         """Link delays as an array in link order."""
         return np.array([link.delay for link in self.links], dtype=np.float64)
+
+    def active_attributes(self) -> frozenset[str]:
+        """Names of the active attributes, as used by solver capability checks."""
+        flags = {
+            "lexicographic": self.mode is AdmissionMode.LEXICOGRAPHIC,
+            "hop_limits": any(f.max_hops is not None for f in self.flows),
+            "delay_limits": any(f.max_delay is not None for f in self.flows),
+        }
+        return frozenset(name for name, on in flags.items() if on)
 
     def to_networkx(self) -> nx.DiGraph:
         """A new :class:`networkx.DiGraph` of the network.

@@ -421,6 +421,11 @@ class Evaluation:
         return not self.violations
 
     @property
+    def objective(self) -> float:
+        """The objective (to minimise): :attr:`cost`. Every family's evaluation has one."""
+        return self.cost
+
+    @property
     def penalised_cost(self) -> float:
         """The cost when feasible, ``math.inf`` otherwise (PyVRP's ``Result.cost`` convention)."""
         return self.cost if self.feasible else math.inf

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from vrpsolve.problems.flow_admission import (
+    FlowAdmissionInstance,
+    FlowEvaluation,
+    FlowSolution,
+    FlowViolation,
+)
 from vrpsolve.problems.routing import Evaluation, RoutingInstance, Solution, Violation
 
 
@@ -28,7 +34,7 @@ class Status(StrEnum):
 class SolverOutput:
     """What a solver adapter hands back before the evaluator has judged it."""
 
-    solution: Solution | None
+    solution: Solution | FlowSolution | None
     proved_optimal: bool = False
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
@@ -47,8 +53,8 @@ class Result:
     status: Status
     runtime: float
     """Wall-clock seconds spent in the solver."""
-    solution: Solution | None
-    evaluation: Evaluation | None
+    solution: Solution | FlowSolution | None
+    evaluation: Evaluation | FlowEvaluation | None
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -59,44 +65,65 @@ class Result:
 
     @property
     def cost(self) -> float:
-        """The evaluator's objective; ``math.inf`` when infeasible or when there is no solution."""
-        return self.evaluation.penalised_cost if self.evaluation is not None else math.inf
+        """The evaluator's routing cost; ``math.inf`` when infeasible or without a solution.
+
+        For a family that maximises (flow admission) use :attr:`objective`.
+        """
+        if isinstance(self.evaluation, Evaluation):
+            return self.evaluation.penalised_cost
+        return math.inf
 
     @property
-    def violations(self) -> tuple[Violation, ...]:
+    def objective(self) -> float | None:
+        """The evaluator's objective of a feasible solution (any family), else ``None``."""
+        return self.evaluation.objective if self.feasible and self.evaluation else None
+
+    @property
+    def violations(self) -> tuple[Violation | FlowViolation, ...]:
         """The evaluator's violations (empty when feasible or when there is no solution)."""
         return self.evaluation.violations if self.evaluation is not None else ()
 
     def summary(self) -> str:
-        """One line: solver, status, cost, routes and time."""
+        """One line: solver, status, objective, routes or admitted flows, and time."""
+        if isinstance(self.solution, FlowSolution):
+            admitted = len(self.solution.admitted)
+            value = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
+            return (
+                f"{self.instance}: {self.solver} {self.status.value}, objective {value}, "
+                f"{admitted} flows admitted, {self.runtime:.2f} s"
+            )
         routes = len(self.solution.routes) if self.solution is not None else 0
-        cost = f"{self.evaluation.cost:g}" if self.evaluation is not None else "-"
+        cost = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
         return (
             f"{self.instance}: {self.solver} {self.status.value}, cost {cost}, "
             f"{routes} routes, {self.runtime:.2f} s"
         )
 
 
-class RoutingSolver(ABC):
-    """Base class of every routing solver.
+class Solver(ABC):
+    """Base class of every solver.
 
-    A subclass names itself, lists the instance attributes it can model (the names of
-    :meth:`RoutingInstance.active_attributes`), and implements :meth:`run`. Callers use
+    A subclass names itself, says which problem family it solves (routing unless it says
+    otherwise), lists the instance attributes it can model (the names the instance's
+    ``active_attributes()`` reports), and implements :meth:`run`. Callers use
     :func:`vrpsolve.solve`, which checks support, times the run and evaluates the answer.
     """
 
     name: ClassVar[str]
     summary: ClassVar[str]
+    family: ClassVar[str] = "routing"
+    """The problem family solved (see :mod:`vrpsolve.problems.families`)."""
     supported_attributes: ClassVar[frozenset[str]]
     default_time_limit: ClassVar[float] = 10.0
     """Seconds used when the caller gives no time limit."""
 
-    def unsupported(self, instance: RoutingInstance) -> frozenset[str]:
+    def unsupported(self, instance: RoutingInstance | FlowAdmissionInstance) -> frozenset[str]:
         """Active attributes of ``instance`` that this solver cannot model."""
         return instance.active_attributes() - self.supported_attributes
 
     @abstractmethod
-    def run(
-        self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
-    ) -> SolverOutput:
-        """Solve ``instance`` within ``time_limit`` seconds; never raise for a hard instance."""
+    def run(self, instance: Any, *, time_limit: float, seed: int, **options: Any) -> SolverOutput:
+        """Solve ``instance`` (of the solver's family) within ``time_limit`` seconds.
+
+        Never raise for a hard instance: return no solution instead.
+        """

@@ -47,7 +47,7 @@ from vrpsolve.problems.routing import (
     VehicleType,
     evaluate,
 )
-from vrpsolve.solvers.base import RoutingSolver, SolverOutput
+from vrpsolve.solvers.base import Solver, SolverOutput
 from vrpsolve.solvers.ga_kernel import FloatArray, IntArray, KernelData, evaluate_routes
 from vrpsolve.solvers.ga_population import Individual, Population, ordered_crossover
 from vrpsolve.solvers.ga_search import local_search
@@ -218,7 +218,7 @@ class GeneticSearch:
             if remaining <= 0 or len(self.customers) > max_customers:
                 continue
             solution = cls().run(self.instance, time_limit=remaining, seed=seed).solution
-            if solution is None:
+            if not isinstance(solution, Solution):
                 continue
             tour = np.array([c for r in solution.routes for c in r.visits], dtype=np.int64)
             sizes = [len(r.visits) for r in solution.routes]
@@ -282,7 +282,7 @@ def warm_up() -> float:
     return time.perf_counter() - begin
 
 
-class GeneticSolver(RoutingSolver):
+class GeneticSolver(Solver):
     """Hybrid genetic search: giant-tour split, ordered crossover, numba local search."""
 
     name: ClassVar[str] = "ga"

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrpsolve.problems.routing import ATTRIBUTES, Route, RoutingInstance, Solution
-from vrpsolve.solvers.base import RoutingSolver, SolverOutput
+from vrpsolve.solvers.base import Solver, SolverOutput
 from vrpsolve.solvers.route_check import RouteKernel, concat_arrays, take
 
 IntArray = NDArray[np.int64]
@@ -211,7 +211,7 @@ class Construction:
         return self.insert_leftovers(fitted, np.array(leftovers, dtype=np.int64))
 
 
-class ConstructiveSolver(RoutingSolver):
+class ConstructiveSolver(Solver):
     """Base of the constructive heuristics: timing, stats, and the plan as a solution."""
 
     supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES

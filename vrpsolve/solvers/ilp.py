@@ -47,7 +47,7 @@ import numpy as np
 import pulp
 
 from vrpsolve.problems.routing import Route, RoutingInstance, Solution
-from vrpsolve.solvers.base import RoutingSolver, SolverOutput
+from vrpsolve.solvers.base import Solver, SolverOutput
 from vrpsolve.solvers.ilp_milp import (
     BACKENDS,
     FloatArray,
@@ -131,7 +131,7 @@ def _tour_cost(cost: FloatArray, tour: list[int]) -> float:
     return float(sum(cost[a, b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True)))
 
 
-class ILPSolver(RoutingSolver):
+class ILPSolver(Solver):
     """Exact MILP by cutting planes (PuLP with HiGHS, or CBC).
 
     Options: ``backend`` (``"highs"``, the default when highspy imports, or ``"cbc"``).

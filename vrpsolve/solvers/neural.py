@@ -19,7 +19,7 @@ import torch
 
 from vrpsolve.errors import InputError
 from vrpsolve.problems.routing import RoutingInstance
-from vrpsolve.solvers.base import RoutingSolver, SolverOutput
+from vrpsolve.solvers.base import Solver, SolverOutput
 
 POLICIES_DIR = Path(__file__).resolve().parent.parent.parent / "policies"
 """Where shipped checkpoints live (``policies/<name>.pt`` with a model card ``<name>.md``)."""
@@ -123,7 +123,7 @@ def _construct_batch(
     return [result.actions[row].tolist() for row in rows]
 
 
-class RouteFinderSolver(RoutingSolver):
+class RouteFinderSolver(Solver):
     """Construction by a trained multi-task policy (options: policy, strategy, samples)."""
 
     name: ClassVar[str] = "routefinder"

@@ -33,7 +33,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from vrpsolve.problems.routing import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
-from vrpsolve.solvers.base import RoutingSolver, SolverOutput
+from vrpsolve.solvers.base import Solver, SolverOutput
 from vrpsolve.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
 from vrpsolve.solvers.scaling import integer_view as _integer_view
 
@@ -246,7 +246,7 @@ def _solve(
     return None, stats
 
 
-class ORToolsSolver(RoutingSolver):
+class ORToolsSolver(Solver):
     """OR-Tools routing with guided local search."""
 
     name: ClassVar[str] = "ortools"

@@ -25,7 +25,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
 from vrpsolve.problems.routing import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
-from vrpsolve.solvers.base import RoutingSolver, SolverOutput
+from vrpsolve.solvers.base import Solver, SolverOutput
 from vrpsolve.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
 from vrpsolve.solvers.scaling import integer_view as _integer_view
 
@@ -151,7 +151,7 @@ def to_pyvrp_solution(
     return pyvrp.Solution(problem, routes)
 
 
-class PyVRPSolver(RoutingSolver):
+class PyVRPSolver(Solver):
     """PyVRP's iterated local search on the scaled instance."""
 
     name: ClassVar[str] = "pyvrp"

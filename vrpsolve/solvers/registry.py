@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+from vrpsolve.problems.families import family_of
 from vrpsolve.problems.routing import RoutingInstance
-from vrpsolve.solvers.base import RoutingSolver
+from vrpsolve.solvers.base import Solver
 
 _SOLVERS: dict[str, str] = {
     "pyvrp": "vrpsolve.solvers.pyvrp:PyVRPSolver",
@@ -19,6 +21,9 @@ _SOLVERS: dict[str, str] = {
     "insertion": "vrpsolve.solvers.heuristics:InsertionSolver",
     "routefinder": "vrpsolve.solvers.neural:RouteFinderSolver",
     "routefinder+ls": "vrpsolve.solvers.neural:RouteFinderSearchSolver",
+    "pfar-ilp": "vrpsolve.solvers.pfar:FlowIlpSolver",
+    "pfar-ga": "vrpsolve.solvers.pfar:FlowGeneticSolver",
+    "pfar-greedy": "vrpsolve.solvers.pfar:FlowGreedySolver",
 }
 
 AUTO_PREFERENCE: tuple[str, ...] = (
@@ -31,6 +36,9 @@ AUTO_PREFERENCE: tuple[str, ...] = (
 )
 """Engines ``auto`` considers beyond the exact solver, strongest first by the measured gaps
 (``results/classical-10s.md``, ``results/heuristics.md``)."""
+
+FLOW_PREFERENCE: tuple[str, ...] = ("pfar-ilp", "pfar-ga", "pfar-greedy")
+"""Flow-admission solvers ``auto`` considers, in order."""
 
 EXACT_LIMITS: dict[str, int] = {"TSP": 150, "VRP": 20, "VRPTW": 15}
 """Largest size (nodes for TSP/ATSP, customers otherwise) that ``auto`` hands to the exact ILP.
@@ -55,6 +63,7 @@ class SolverInfo:
 
     name: str
     summary: str
+    family: str
     supported_attributes: frozenset[str]
     available: bool
     reason: str
@@ -67,13 +76,13 @@ def solver_names() -> tuple[str, ...]:
 
 
 @cache
-def _load(name: str) -> type[RoutingSolver]:
+def _load(name: str) -> type[Solver]:
     module, _, cls = _SOLVERS[name].partition(":")
-    solver_cls: type[RoutingSolver] = getattr(importlib.import_module(module), cls)
+    solver_cls: type[Solver] = getattr(importlib.import_module(module), cls)
     return solver_cls
 
 
-def get_solver(name: str) -> RoutingSolver:
+def get_solver(name: str) -> Solver:
     """Instantiate the solver registered under ``name``.
 
     Raises
@@ -96,23 +105,24 @@ def list_solvers() -> list[SolverInfo]:
         try:
             cls = _load(name)
         except ImportError as error:
-            infos.append(SolverInfo(name, "", frozenset(), False, str(error)))
+            infos.append(SolverInfo(name, "", "", frozenset(), False, str(error)))
             continue
-        infos.append(SolverInfo(name, cls.summary, cls.supported_attributes, True, ""))
+        infos.append(SolverInfo(name, cls.summary, cls.family, cls.supported_attributes, True, ""))
     return infos
 
 
-def solvers_supporting(instance: RoutingInstance) -> list[str]:
-    """Names of the available solvers that model every active attribute of ``instance``."""
+def solvers_supporting(instance: Any) -> list[str]:
+    """Names of the available solvers of the instance's family that model all it needs."""
     needed = instance.active_attributes()
+    family = family_of(instance).name
     return [
         info.name
         for info in list_solvers()
-        if info.available and needed <= info.supported_attributes
+        if info.available and info.family == family and needed <= info.supported_attributes
     ]
 
 
-def choose_auto(instance: RoutingInstance) -> str:
+def choose_auto(instance: Any) -> str:
     """The solver ``auto`` runs on ``instance``.
 
     The rule: the exact ``ilp`` solver when it models the instance and the instance is within
@@ -125,6 +135,12 @@ def choose_auto(instance: RoutingInstance) -> str:
         If no available solver models the instance.
     """
     capable = solvers_supporting(instance)
+    if not isinstance(instance, RoutingInstance):
+        # Flow admission: the exact ILP (it returns its best solution at the time limit).
+        for candidate in FLOW_PREFERENCE:
+            if candidate in capable:
+                return candidate
+        raise UnsupportedInstanceError(f"no available solver models {instance.name}")
     if "ilp" in capable:
         if instance.is_tsp:
             small = instance.num_nodes <= EXACT_LIMITS["TSP"]
@@ -142,7 +158,7 @@ def choose_auto(instance: RoutingInstance) -> str:
     )
 
 
-def resolve(name: str, instance: RoutingInstance) -> RoutingSolver:
+def resolve(name: str, instance: Any) -> Solver:
     """The solver to run for ``name`` on ``instance``, with ``auto`` resolved.
 
     Raises
@@ -155,12 +171,19 @@ def resolve(name: str, instance: RoutingInstance) -> RoutingSolver:
     if name == "auto":
         return get_solver(choose_auto(instance))
     solver = get_solver(name)
+    family = family_of(instance).name
+    capable = solvers_supporting(instance)
+    others = ", ".join(capable) if capable else "none"
+    if solver.family != family:
+        raise UnsupportedInstanceError(
+            f"solver {name!r} solves {solver.family} problems, and {instance.name} is a "
+            f"{family} instance; solvers that can: {others}"
+        )
     missing = solver.unsupported(instance)
     if missing:
-        capable = solvers_supporting(instance)
-        others = ", ".join(capable) if capable else "none"
         raise UnsupportedInstanceError(
             f"solver {name!r} cannot model {', '.join(sorted(missing))} "
-            f"({instance.name} is {instance.variant}); solvers that can: {others}"
+            f"({instance.name} is {getattr(instance, 'variant', family)}); "
+            f"solvers that can: {others}"
         )
     return solver

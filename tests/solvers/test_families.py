@@ -1,0 +1,66 @@
+"""One solver interface for several problem families: dispatch, refusal and judging."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from vrpsolve.io import read_instance, read_solution, write_solution
+from vrpsolve.problems.families import family_of
+from vrpsolve.problems.flow_admission import FlowAdmissionInstance, evaluate_flows
+from vrpsolve.problems.routing import RoutingInstance
+from vrpsolve.solve import solve
+from vrpsolve.solvers.base import Status
+from vrpsolve.solvers.registry import UnsupportedInstanceError, choose_auto, solvers_supporting
+from vrpsolve_cli.main import main
+
+ABILENE = "instances/network/sndlib/abilene.txt"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ABILENE,
+        "instances/network/topologyzoo/Abilene.gml",
+        "instances/network/topologyzoo/Abilene.graphml",
+    ],
+)
+def test_network_files_read_as_flow_admission_instances(path):
+    """SNDlib, GML and GraphML files are detected and read as flow-admission instances."""
+    instance = read_instance(path)
+    assert isinstance(instance, FlowAdmissionInstance)
+    assert family_of(instance).name == "flow_admission" and not family_of(instance).minimise
+
+
+def test_flow_solutions_are_judged_by_the_flow_evaluator(tmp_path):
+    """A flow solver's result carries evaluate_flows' verdict; cost is for routing only."""
+    instance = read_instance(ABILENE)
+    result = solve(instance, solver="pfar-greedy")
+    assert result.status is Status.FEASIBLE
+    assert result.objective == evaluate_flows(instance, result.solution).objective > 0
+    assert math.isinf(result.cost)
+    write_solution(result.solution, tmp_path / "s.json", cost=result.objective)
+    assert read_solution(tmp_path / "s.json", instance) == result.solution
+
+
+def test_solvers_of_another_family_are_refused_with_the_capable_ones_named():
+    """A routing solver refuses a flow instance and vice versa, naming solvers that can."""
+    flows = read_instance(ABILENE)
+    routing = read_instance("instances/cvrp/E-n13-k4.vrp")
+    assert isinstance(routing, RoutingInstance)
+    with pytest.raises(UnsupportedInstanceError, match="pfar-greedy"):
+        solve(flows, solver="pyvrp")
+    with pytest.raises(UnsupportedInstanceError, match="routing instance; solvers that can: pyvrp"):
+        solve(routing, solver="pfar-greedy")
+    assert set(solvers_supporting(flows)) == {"pfar-ilp", "pfar-ga", "pfar-greedy"}
+    assert "pfar-greedy" not in solvers_supporting(routing)
+    assert choose_auto(flows) == "pfar-ilp"
+
+
+def test_cli_solves_and_evaluates_flow_instances(tmp_path, capsys):
+    """`vrpsolve solve` and `eval` work on a network file, writing a PFAR JSON solution."""
+    assert main(["solve", ABILENE, "--solver", "pfar-greedy", "--sol-dir", str(tmp_path)]) == 0
+    assert "objective" in capsys.readouterr().out
+    assert main(["eval", ABILENE, str(tmp_path / "abilene.json"), "--format", "json"]) == 0
+    assert '"feasible": true' in capsys.readouterr().out

@@ -1,0 +1,40 @@
+"""Problem families: each instance type with its one evaluator and the sense of its objective.
+
+``vrpsolve.solve`` and the command line find an instance's family here, so that every solver's
+answer is judged by that family's evaluator: :func:`~vrpsolve.problems.routing.evaluate` for
+routing, :func:`~vrpsolve.problems.flow_admission.evaluate_flows` for flow admission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from vrpsolve.problems.flow_admission import FlowAdmissionInstance, evaluate_flows
+from vrpsolve.problems.routing import RoutingInstance, evaluate
+
+
+@dataclass(frozen=True)
+class Family:
+    """A problem family: its name, instance type, evaluator, and whether it minimises."""
+
+    name: str
+    instance_type: type
+    evaluate: Callable[[Any, Any], Any]
+    minimise: bool
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("routing", RoutingInstance, evaluate, minimise=True),
+    Family("flow_admission", FlowAdmissionInstance, evaluate_flows, minimise=False),
+)
+"""Every family vrpsolve solves."""
+
+
+def family_of(instance: object) -> Family:
+    """The family of an instance; ``TypeError`` for an object of no known family."""
+    for family in FAMILIES:
+        if isinstance(instance, family.instance_type):
+            return family
+    raise TypeError(f"{type(instance).__name__} is not an instance of any problem family")
