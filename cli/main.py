@@ -104,12 +104,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
         raise BadInput(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
     if args.jobs < 1:
         raise BadInput(f"--jobs must be at least 1, got {args.jobs}")
-    if args.sol_dir and not Path(args.sol_dir).is_dir():
-        raise BadInput(f"{args.sol_dir}: --sol-dir is not an existing directory")
+    for option, folder in (("--sol-dir", args.sol_dir), ("--plot-dir", args.plot_dir)):
+        if folder and not Path(folder).is_dir():
+            raise BadInput(f"{folder}: {option} is not an existing directory")
     instances = _read_instances(args.files, args.instance_format)
     show_progress = not args.quiet and sys.stderr.isatty()
     records = []
-    for (path, _), result in zip(
+    for (path, instance), result in zip(
         instances, _solve_all(args, instances, show_progress), strict=True
     ):
         record = result_record(result)
@@ -119,6 +120,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if target is not None and result.solution is not None:
             value = result.evaluation.objective if result.evaluation else None
             write_solution(result.solution, target, cost=value)
+        if args.plot_dir and isinstance(result.solution, vrpsolve.FlowSolution):
+            from vrpsolve.flows.plot import write_flow_plot
+
+            plot = Path(args.plot_dir) / (Path(path).stem + ".png")
+            write_flow_plot(instance, result.solution, plot)  # type: ignore[arg-type]
     _print_records(records, args.format, _columns(records))
     return EXIT_OK
 
@@ -268,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--out", help="write the solution here (.sol, or .json)")
     target.add_argument("--sol-dir", help="write one NAME.sol per instance into this directory")
     solve.add_argument("--format", choices=("table", "json"), default="table")
+    solve.add_argument(
+        "--plot-dir",
+        help="flow admission: write NAME.png (link utilisation, admitted flows) per instance",
+    )
     solve.add_argument("--quiet", action="store_true", help="no progress bar")
     solve.add_argument(
         "--jobs", type=int, default=1, help="solve this many files at once, one process each"

@@ -64,3 +64,10 @@ def test_cli_solves_and_evaluates_flow_instances(tmp_path, capsys):
     assert "objective" in capsys.readouterr().out
     assert main(["eval", ABILENE, str(tmp_path / "abilene.json"), "--format", "json"]) == 0
     assert '"feasible": true' in capsys.readouterr().out
+
+
+def test_cli_plots_flow_results(tmp_path):
+    """`--plot-dir` writes a PNG of link utilisation and admitted flows."""
+    assert main(["solve", ABILENE, "--solver", "pfar-greedy", "--plot-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "abilene.png").read_bytes().startswith(b"\x89PNG")
+    assert main(["solve", ABILENE, "--plot-dir", str(tmp_path / "missing")]) == 2
