@@ -74,6 +74,37 @@ def cmd_generate_test_sets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_generate_pfar(args: argparse.Namespace) -> int:
+    """Draw seeded flow-admission instances and write one PFAR JSON file each."""
+    from pathlib import Path
+
+    from vrpsolve.flows.generator import generate_instance
+    from vrpsolve.io.flow_json import write_flow_instance
+
+    _positive(args.nodes, "--nodes")
+    _positive(args.count, "--count")
+    if args.flows < 0:
+        raise BadInput(f"--flows must not be negative, got {args.flows}")
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for k in range(args.count):
+        try:
+            instance = generate_instance(
+                args.topology,
+                args.nodes,
+                args.flows,
+                seed=args.seed + k,
+                mode=args.mode,
+                od=args.od,
+                hop_slack=args.hop_slack,
+            )
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+        write_flow_instance(instance, out / f"{instance.name}.json")
+    print(f"wrote {args.count} PFAR instance(s) to {out}")
+    return EXIT_OK
+
+
 def add_generate_parser(sub: Any) -> None:
     """Register ``vrpsolve generate`` and its subcommands."""
     generate = sub.add_parser("generate", help="generate instances, city datasets, test sets")
@@ -108,6 +139,18 @@ def add_generate_parser(sub: Any) -> None:
     cities.add_argument("--points", type=int, default=500, help="points per city")
     cities.add_argument("--seed", type=int, default=0)
     cities.set_defaults(handler=cmd_generate_cities)
+
+    pfar = kinds.add_parser("pfar", help="seeded flow-admission (PFAR) instances")
+    pfar.add_argument("--topology", choices=("waxman", "barabasi_albert", "grid"), default="waxman")
+    pfar.add_argument("--nodes", type=int, default=50)
+    pfar.add_argument("--flows", type=int, default=1000)
+    pfar.add_argument("--count", type=int, default=1)
+    pfar.add_argument("--seed", type=int, default=0, help="seed of the first instance")
+    pfar.add_argument("--mode", choices=("weighted", "lexicographic"), default="weighted")
+    pfar.add_argument("--od", choices=("uniform", "gravity"), default="uniform")
+    pfar.add_argument("--hop-slack", type=int, default=None, help="hop limit: shortest + slack")
+    pfar.add_argument("--out-dir", required=True)
+    pfar.set_defaults(handler=cmd_generate_pfar)
 
     sets = kinds.add_parser("test-sets", help="the fixed test sets of the neural policies")
     sets.add_argument("--out-dir", default="data/test-sets")

@@ -83,3 +83,15 @@ def test_train_fine_tunes_with_adapter_attributes(tmp_path, capsys):
     assert load_checkpoint(tuned).policy.attributes[-1] == "mixed_backhaul"
     assert main([*args, "--add-attributes", "warp_drive", *common]) == 2
     assert "warp_drive" in capsys.readouterr().err
+
+
+def test_generate_pfar_writes_solvable_seeded_instances(tmp_path, capsys):
+    """`generate pfar` writes seeded PFAR JSON files that `solve` reads and solves."""
+    for out in ("a", "b"):
+        args = ["generate", "pfar", "--topology", "barabasi_albert", "--nodes", "8"]
+        assert main([*args, "--flows", "20", "--count", "2", "--out-dir", str(tmp_path / out)]) == 0
+    files = sorted((tmp_path / "a").glob("*.json"))
+    assert len(files) == 2
+    assert files[0].read_bytes() == (tmp_path / "b" / files[0].name).read_bytes()
+    assert main(["solve", str(files[0]), "--solver", "pfar-greedy"]) == 0
+    assert "pfar-greedy" in capsys.readouterr().out
