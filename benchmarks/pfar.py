@@ -1,0 +1,189 @@
+"""Compare the exact PFAR ILPs (arc-flow and path) with the greedy baseline on SNDlib networks.
+
+Each SNDlib network (``instances/network/sndlib/*.txt``) is read with its own demands as flows.
+SNDlib demands all have priority 1, so by default each flow draws a priority class from the
+generator's shares (classes 1..4, 40/30/20/10 %, seeded); ``--priorities file`` keeps them. Every
+instance is solved in each mode by greedy, the path ILP and the arc ILP, one at a time, each ILP
+with the same time limit and one thread; every objective comes from the evaluator::
+
+    python -m benchmarks.pfar --time-limit 60 --out results/pfar.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+FIELDS = (
+    "instance",
+    "nodes",
+    "links",
+    "flows",
+    "mode",
+    "solver",
+    "status",
+    "feasible",
+    "objective",
+    "bound",
+    "gap",
+    "admitted",
+    "class_admitted",
+    "vs_greedy",
+    "runtime",
+)
+SOLVERS = ("greedy", "path", "arc")
+
+
+def default_instances() -> list[Path]:
+    """Every bundled SNDlib native file."""
+    root = Path(__file__).resolve().parent.parent / "instances" / "network" / "sndlib"
+    return sorted(root.glob("*.txt"))
+
+
+def load(path: Path, mode: str, priorities: str, seed: int) -> Any:
+    """The instance of one SNDlib file in ``mode``, with drawn or file priorities."""
+    import numpy as np
+
+    from vrpsolve.flows.generator import DEFAULT_PRIORITY_SHARES
+    from vrpsolve.io.network import read_topology
+
+    topology = read_topology(path)
+    flows = topology.flows
+    if priorities == "random":
+        classes = sorted(DEFAULT_PRIORITY_SHARES)
+        shares = np.array([DEFAULT_PRIORITY_SHARES[c] for c in classes])
+        drawn = np.random.default_rng(seed).choice(classes, size=len(flows), p=shares)
+        flows = tuple(
+            dataclasses.replace(f, priority=float(p)) for f, p in zip(flows, drawn, strict=True)
+        )
+    return topology.to_instance(flows, mode=mode)
+
+
+def run_one(
+    instance: Any, solver: str, *, time_limit: float, k: int, backend: str | None
+) -> dict[str, Any]:
+    """Solve one instance with one solver; its CSV row (``vs_greedy`` filled in later)."""
+    from vrpsolve.flows.greedy import greedy_admission
+    from vrpsolve.flows.ilp import solve_arc_ilp, solve_path_ilp
+    from vrpsolve.problems.flow_admission import evaluate_flows
+
+    start = time.perf_counter()
+    bound: float | None = None
+    status = "feasible"
+    if solver == "greedy":
+        solution = greedy_admission(instance)
+    else:
+        if solver == "path":
+            outcome = solve_path_ilp(instance, k=k, time_limit=time_limit, backend=backend)
+        else:
+            outcome = solve_arc_ilp(instance, time_limit=time_limit, backend=backend)
+        solution, status, bound = outcome.solution, outcome.status, outcome.bound
+    runtime = time.perf_counter() - start
+    result = evaluate_flows(instance, solution)
+    objective = result.objective
+    gap = math.nan
+    if bound is not None:
+        gap = 100 * (bound - objective) / bound if bound > 0 else 0.0
+    return {
+        "instance": instance.name,
+        "nodes": instance.num_nodes,
+        "links": instance.num_links,
+        "flows": instance.num_flows,
+        "mode": instance.mode.value,
+        "solver": solver,
+        "status": status,
+        "feasible": result.feasible,
+        "objective": objective,
+        "bound": math.nan if bound is None else bound,
+        "gap": gap,
+        "admitted": result.num_admitted,
+        "class_admitted": "/".join(str(c) for c in result.class_admitted),
+        "key": result.key(),
+        "runtime": round(runtime, 2),
+    }
+
+
+def _cell(value: float) -> str:
+    return f"{value:g}" if math.isfinite(value) else "-"
+
+
+def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    """One line per instance, mode and solver."""
+    lines = [
+        "| instance | flows | mode | solver | status | objective | bound | gap % | admitted "
+        "| per class (high→low) | vs greedy | time s |",
+        "|---|---:|---|---|---|---:|---:|---:|---:|---|---|---:|",
+    ]
+    for row in rows:
+        gap = f"{row['gap']:.2f}" if math.isfinite(row["gap"]) else "-"
+        lines.append(
+            f"| {row['instance']} | {row['flows']} | {row['mode']} | {row['solver']} | "
+            f"{row['status']}{'' if row['feasible'] else ' (INFEASIBLE)'} | "
+            f"{_cell(row['objective'])} | {_cell(row['bound'])} | {gap} | {row['admitted']} | "
+            f"{row['class_admitted']} | {row['vs_greedy']} | {row['runtime']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print the table and write the CSV."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per ILP solve")
+    parser.add_argument("--k", type=int, default=10, help="candidate paths per flow (path ILP)")
+    parser.add_argument("--backend", choices=("highs", "cbc"), default=None)
+    parser.add_argument(
+        "--modes", nargs="+", choices=("weighted", "lexicographic"), default=["weighted"]
+    )
+    parser.add_argument("--solvers", nargs="+", choices=SOLVERS, default=list(SOLVERS))
+    parser.add_argument("--priorities", choices=("random", "file"), default="random")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the drawn priorities")
+    parser.add_argument("--out", type=Path, default=Path("results/pfar.csv"))
+    parser.add_argument("--instances", nargs="*", type=Path, help="SNDlib .txt files")
+    args = parser.parse_args(argv)
+    rows = []
+    start = time.perf_counter()
+    for path in args.instances or default_instances():
+        for mode in args.modes:
+            instance = load(path, mode, args.priorities, args.seed)
+            greedy_key: tuple[float, ...] | None = None
+            for solver in ["greedy", *(s for s in args.solvers if s != "greedy")]:
+                row = run_one(
+                    instance, solver, time_limit=args.time_limit, k=args.k, backend=args.backend
+                )
+                key = row.pop("key")
+                if solver == "greedy":
+                    greedy_key = key
+                assert greedy_key is not None
+                row["vs_greedy"] = "=" if key == greedy_key else ">" if key > greedy_key else "<"
+                if solver in args.solvers:
+                    rows.append(row)
+                print(
+                    f"{row['instance']} {mode} {solver}: {row['status']} objective "
+                    f"{row['objective']:g} bound {_cell(row['bound'])} in {row['runtime']:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(markdown_table(rows))
+    print()
+    print(f"wall clock {time.perf_counter() - start:.1f} s; CSV in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
