@@ -1,5 +1,7 @@
-"""Compare the exact PFAR ILPs (arc-flow and path) with the greedy baseline on SNDlib networks.
+"""Compare the PFAR solvers: exact ILPs (arc-flow and path), the GA and the greedy baseline.
 
+Instances: the SNDlib networks, and with ``--generated NODES:FLOWS,...`` seeded Waxman networks at
+the paper's scale (50 nodes, thousands of flows).
 Each SNDlib network (``instances/network/sndlib/*.txt``) is read with its own demands as flows.
 SNDlib demands all have priority 1, so by default each flow draws a priority class from the
 generator's shares (classes 1..4, 40/30/20/10 %, seeded); ``--priorities file`` keeps them. Every
@@ -7,6 +9,11 @@ instance is solved in each mode by greedy, the path ILP and the arc ILP, one at 
 with the same time limit and one thread; every objective comes from the evaluator::
 
     python -m benchmarks.pfar --time-limit 60 --out results/pfar.csv
+    python -m benchmarks.pfar --generated 50:1000,50:3000 --solvers greedy ga path \
+        --time-limit 60 --ga-time 10 --out results/pfar-generated.csv
+
+``of_best`` is the objective as a percentage of the best objective any solver reached on that
+instance and mode (the ILP's when it proves optimality).
 """
 
 from __future__ import annotations
@@ -40,9 +47,10 @@ FIELDS = (
     "admitted",
     "class_admitted",
     "vs_greedy",
+    "of_best",
     "runtime",
 )
-SOLVERS = ("greedy", "path", "arc")
+SOLVERS = ("greedy", "ga", "path", "arc")
 
 
 def default_instances() -> list[Path]:
@@ -71,7 +79,14 @@ def load(path: Path, mode: str, priorities: str, seed: int) -> Any:
 
 
 def run_one(
-    instance: Any, solver: str, *, time_limit: float, k: int, backend: str | None
+    instance: Any,
+    solver: str,
+    *,
+    time_limit: float,
+    k: int,
+    backend: str | None,
+    ga_time: float = 10.0,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Solve one instance with one solver; its CSV row (``vs_greedy`` filled in later)."""
     from vrpsolve.flows.greedy import greedy_admission
@@ -83,6 +98,10 @@ def run_one(
     status = "feasible"
     if solver == "greedy":
         solution = greedy_admission(instance)
+    elif solver == "ga":
+        from vrpsolve.flows.ga import genetic_admission
+
+        solution = genetic_admission(instance, time_limit=ga_time, seed=seed).solution
     else:
         if solver == "path":
             outcome = solve_path_ilp(instance, k=k, time_limit=time_limit, backend=backend)
@@ -122,8 +141,8 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     """One line per instance, mode and solver."""
     lines = [
         "| instance | flows | mode | solver | status | objective | bound | gap % | admitted "
-        "| per class (high→low) | vs greedy | time s |",
-        "|---|---:|---|---|---|---:|---:|---:|---:|---|---|---:|",
+        "| per class (high→low) | vs greedy | % of best | time s |",
+        "|---|---:|---|---|---|---:|---:|---:|---:|---|---|---:|---:|",
     ]
     for row in rows:
         gap = f"{row['gap']:.2f}" if math.isfinite(row["gap"]) else "-"
@@ -131,7 +150,8 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
             f"| {row['instance']} | {row['flows']} | {row['mode']} | {row['solver']} | "
             f"{row['status']}{'' if row['feasible'] else ' (INFEASIBLE)'} | "
             f"{_cell(row['objective'])} | {_cell(row['bound'])} | {gap} | {row['admitted']} | "
-            f"{row['class_admitted']} | {row['vs_greedy']} | {row['runtime']:.2f} |"
+            f"{row['class_admitted']} | {row['vs_greedy']} | {row['of_best']:.1f} | "
+            f"{row['runtime']:.2f} |"
         )
     return "\n".join(lines)
 
@@ -150,16 +170,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawn priorities")
     parser.add_argument("--out", type=Path, default=Path("results/pfar.csv"))
     parser.add_argument("--instances", nargs="*", type=Path, help="SNDlib .txt files")
+    parser.add_argument(
+        "--generated", default="", help="NODES:FLOWS,... seeded Waxman instances instead"
+    )
+    parser.add_argument("--ga-time", type=float, default=10.0, help="seconds for the GA")
     args = parser.parse_args(argv)
-    rows = []
+    rows: list[dict[str, Any]] = []
     start = time.perf_counter()
-    for path in args.instances or default_instances():
+    sources: list[Any] = list(args.instances or default_instances())
+    if args.generated:
+        sources = [tuple(map(int, item.split(":"))) for item in args.generated.split(",")]
+    for source in sources:
         for mode in args.modes:
-            instance = load(path, mode, args.priorities, args.seed)
+            if isinstance(source, Path):
+                instance = load(source, mode, args.priorities, args.seed)
+            else:
+                from vrpsolve.flows.generator import generate_instance
+
+                nodes, flows = source
+                instance = generate_instance("waxman", nodes, flows, seed=args.seed, mode=mode)
+            first = len(rows)
             greedy_key: tuple[float, ...] | None = None
             for solver in ["greedy", *(s for s in args.solvers if s != "greedy")]:
                 row = run_one(
-                    instance, solver, time_limit=args.time_limit, k=args.k, backend=args.backend
+                    instance,
+                    solver,
+                    time_limit=args.time_limit,
+                    k=args.k,
+                    backend=args.backend,
+                    ga_time=args.ga_time,
+                    seed=args.seed,
                 )
                 key = row.pop("key")
                 if solver == "greedy":
@@ -174,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
+            best = max((r["objective"] for r in rows[first:]), default=0.0)
+            for row in rows[first:]:
+                row["of_best"] = 100.0 * row["objective"] / best if best > 0 else 100.0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
