@@ -19,9 +19,10 @@ from typing import Any
 import vrpsolve
 from vrpsolve.bench.runner import BACKENDS, run_parallel
 from vrpsolve.io import FORMATS, read_instance, read_solution, write_solution
-from vrpsolve.problems.families import family_of
-from vrpsolve.problems.flow_admission import FlowAdmissionInstance
-from vrpsolve.problems.routing import RoutingInstance
+from vrpsolve.problems.families import Instance, family_of
+from vrpsolve.problems.flow_admission import FlowAdmissionInstance, FlowSolution
+from vrpsolve.problems.packet_network import PacketNetwork, SimulationReport
+from vrpsolve.problems.routing import Solution
 from vrpsolve.report import evaluation_record, render_table, result_record
 from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError, resolve
 
@@ -33,16 +34,26 @@ from .train import add_train_parser
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 TABLE_COLUMNS = ("instance", "solver", "status", "cost", "bks", "gap", "runtime")
 FLOW_COLUMNS = ("instance", "solver", "status", "objective", "admitted", "flows", "runtime")
+PACKET_COLUMNS = (
+    "instance",
+    "solver",
+    "mean_delivery_time",
+    "p95_delivery_time",
+    "delivered",
+    "dropped",
+    "throughput",
+    "runtime",
+)
 
 
 def _columns(records: Sequence[dict[str, Any]]) -> Sequence[str]:
     """Table columns: flow admission's when the records are flow records, else routing's."""
+    if records and "mean_delivery_time" in records[0]:
+        return PACKET_COLUMNS
     return FLOW_COLUMNS if records and "objective" in records[0] else TABLE_COLUMNS
 
 
-def _read_instances(
-    paths: Sequence[str], fmt: str | None
-) -> list[tuple[str, RoutingInstance | FlowAdmissionInstance]]:
+def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, Instance]]:
     return [(path, read_instance(path, format=fmt)) for path in paths]
 
 
@@ -67,7 +78,7 @@ def _solution_target(args: argparse.Namespace, path: str, flows: bool) -> Path |
 
 def _solve_all(
     args: argparse.Namespace,
-    instances: list[tuple[str, RoutingInstance | FlowAdmissionInstance]],
+    instances: list[tuple[str, Instance]],
     show_progress: bool,
 ) -> list[vrpsolve.Result]:
     """Solve the instances one after another, or with ``--jobs N`` in a pool of N processes."""
@@ -117,7 +128,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         record["file"] = path
         records.append(record)
         target = _solution_target(args, path, isinstance(result.solution, vrpsolve.FlowSolution))
-        if target is not None and result.solution is not None:
+        if target is not None and isinstance(result.solution, Solution | FlowSolution):
             value = result.evaluation.objective if result.evaluation else None
             write_solution(result.solution, target, cost=value)
         if args.plot_dir and isinstance(result.solution, vrpsolve.FlowSolution):
@@ -185,6 +196,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate a solution file against an instance file."""
     instance = read_instance(args.instance, format=args.instance_format)
+    if isinstance(instance, PacketNetwork):
+        raise BadInput(
+            f"{args.instance}: a packet-routing solution is a policy; run `vrpsolve simulate`"
+        )
     solution = read_solution(args.solution, instance)
     evaluation = family_of(instance).evaluate(instance, solution)
     record = evaluation_record(instance.name, solution, evaluation)
@@ -204,6 +219,10 @@ def _print_flow_info(path: str, inst: FlowAdmissionInstance) -> None:
         "flows": f"{inst.num_flows} in {len(inst.priority_classes)} priority class(es)",
         "attributes": ", ".join(sorted(inst.active_attributes())) or "-",
     }
+    _print_lines(lines)
+
+
+def _print_lines(lines: dict[str, str]) -> None:
     print("\n".join(f"{key:>15}: {value}" for key, value in lines.items()), end="\n\n")
 
 
@@ -212,6 +231,18 @@ def cmd_info(args: argparse.Namespace) -> int:
     for path, inst in _read_instances(args.files, args.instance_format):
         if isinstance(inst, FlowAdmissionInstance):
             _print_flow_info(path, inst)
+            continue
+        if isinstance(inst, PacketNetwork):
+            _print_lines(
+                {
+                    "file": path,
+                    "name": inst.name,
+                    "problem": "packet routing",
+                    "network": f"{inst.num_nodes} routers, {len(inst.links)} directed links",
+                    "traffic": f"load {inst.traffic.load:g} packets per time unit",
+                    "attributes": ", ".join(sorted(inst.active_attributes())) or "-",
+                }
+            )
             continue
         fleet = [
             f"{'unlimited' if vt.num_available is None else vt.num_available} x "
@@ -234,6 +265,30 @@ def cmd_info(args: argparse.Namespace) -> int:
             "best known": bks,
         }
         print("\n".join(f"{key:>15}: {value}" for key, value in lines.items()), end="\n\n")
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Route a packet network's traffic with a policy (trained first if it learns); summarise."""
+    import dataclasses
+
+    network = read_instance(args.network, format=args.instance_format)
+    if not isinstance(network, PacketNetwork):
+        raise BadInput(f"{args.network}: not a packet network (vrpsolve-packet-network JSON)")
+    try:
+        if args.load is not None:
+            network = network.with_traffic(load=args.load)
+        if args.duration is not None:
+            network = dataclasses.replace(network, duration=args.duration)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    show = not args.quiet and sys.stderr.isatty()
+    with time_budget_bar(f"{network.name} ({args.policy})", 10.0, show):
+        result = vrpsolve.solve(network, args.policy, seed=args.seed)
+    record = result_record(result)
+    _print_records([record], args.format, PACKET_COLUMNS)
+    if args.format == "table" and isinstance(result.evaluation, SimulationReport):
+        print(f"{network.name} ({result.solver}): {result.evaluation.summary()}")
     return EXIT_OK
 
 
@@ -322,6 +377,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     solvers = sub.add_parser("solvers", help="list solvers and what each supports")
     solvers.set_defaults(handler=cmd_solvers)
+
+    simulate = sub.add_parser(
+        "simulate", help="simulate a packet network routed by a policy, print a summary"
+    )
+    simulate.add_argument("network", help="vrpsolve-packet-network JSON file")
+    simulate.add_argument("--policy", default="auto", help="packet-routing solver (default: auto)")
+    simulate.add_argument("--load", type=float, help="override the traffic load")
+    simulate.add_argument("--duration", type=float, help="override the simulated duration")
+    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--format", choices=("table", "json"), default="table")
+    simulate.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_format(simulate)
+    simulate.set_defaults(handler=cmd_simulate)
 
     add_generate_parser(sub)
     add_train_parser(sub)

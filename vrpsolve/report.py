@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vrpsolve.catalog import best_known
 from vrpsolve.problems.flow_admission import FlowEvaluation, FlowSolution
+from vrpsolve.problems.packet_network import SimulationReport
 from vrpsolve.problems.routing import Evaluation, Solution
 from vrpsolve.solvers.base import Result
+
+if TYPE_CHECKING:
+    from vrpsolve.packets.simulator import RoutingPolicy
 
 DEFAULT_FORMATS = {"gap": ".2f", "runtime": ".2f"}
 """Float formats of the standard columns (gap in percent, runtime in seconds)."""
@@ -31,16 +35,20 @@ def _best_known_fields(name: str, cost: float | None) -> dict[str, Any]:
 
 def evaluation_record(
     name: str,
-    solution: Solution | FlowSolution | None,
-    evaluation: Evaluation | FlowEvaluation | None,
+    solution: Solution | FlowSolution | RoutingPolicy | None,
+    evaluation: Evaluation | FlowEvaluation | SimulationReport | None,
 ) -> dict[str, Any]:
     """The evaluator's verdict as a JSON-ready dict.
 
     Routing keys: ``instance``, ``cost`` (``None`` without a solution), ``feasible``,
     ``violations`` (each with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of
     node indices), ``bks`` and ``gap`` (percent, when the instance is bundled and the solution
-    feasible). Flow admission: see :func:`flow_record`.
+    feasible). Flow admission: see :func:`flow_record`; packet routing: :func:`packet_record`.
     """
+    if isinstance(evaluation, SimulationReport) or not isinstance(
+        solution, Solution | FlowSolution | None
+    ):
+        return packet_record(name, evaluation)  # type: ignore[arg-type]
     if isinstance(solution, FlowSolution) or isinstance(evaluation, FlowEvaluation):
         return flow_record(name, solution, evaluation)  # type: ignore[arg-type]
     cost = None if evaluation is None else evaluation.cost
@@ -88,6 +96,22 @@ def flow_record(
         if solution is None
         else [None if p is None else list(p) for p in solution.paths],
     }
+
+
+def packet_record(name: str, report: SimulationReport | None) -> dict[str, Any]:
+    """A simulated routing policy's figures as a JSON-ready dict.
+
+    Keys: ``instance``, ``mean_delivery_time`` (the objective), ``p95_delivery_time``,
+    ``generated``, ``delivered``, ``dropped``, ``throughput``, ``mean_hops``, ``feasible`` and an
+    empty ``violations`` list.
+    """
+    fields = ("mean_delivery_time", "p95_delivery_time", "generated", "delivered", "dropped")
+    record: dict[str, Any] = {"instance": name}
+    for key in (*fields, "throughput", "mean_hops"):
+        value = None if report is None else getattr(report, key)
+        record[key] = round(value, 4) if isinstance(value, float) else value
+    record.update(feasible=report is not None, violations=[])
+    return record
 
 
 def result_record(result: Result) -> dict[str, Any]:

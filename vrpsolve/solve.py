@@ -5,15 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vrpsolve.problems.families import family_of
-from vrpsolve.problems.flow_admission import FlowAdmissionInstance
-from vrpsolve.problems.routing import RoutingInstance
+from vrpsolve.problems.families import Instance, family_of
 from vrpsolve.solvers.base import Result, Status
 from vrpsolve.solvers.registry import resolve
 
 
 def solve(
-    instance: RoutingInstance | FlowAdmissionInstance,
+    instance: Instance,
     solver: str = "auto",
     *,
     time_limit: float | None = None,

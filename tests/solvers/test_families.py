@@ -71,3 +71,32 @@ def test_cli_plots_flow_results(tmp_path):
     assert main(["solve", ABILENE, "--solver", "pfar-greedy", "--plot-dir", str(tmp_path)]) == 0
     assert (tmp_path / "abilene.png").read_bytes().startswith(b"\x89PNG")
     assert main(["solve", ABILENE, "--plot-dir", str(tmp_path / "missing")]) == 2
+
+
+GRID = "instances/network/boyan-littman-6x6.json"
+
+
+def test_packet_policies_are_judged_by_simulation():
+    """A packet-routing solver returns a policy; its result is the evaluator's simulation."""
+    import dataclasses
+
+    from vrpsolve.problems.packet_network import PacketNetwork, evaluate_policy
+
+    network = read_instance(GRID)
+    assert isinstance(network, PacketNetwork)
+    network = dataclasses.replace(network, duration=1500.0)
+    result = solve(network, solver="packet-shortest-hops", seed=3)
+    again = evaluate_policy(network, result.solution, seed=0)
+    assert result.feasible and result.objective == again.mean_delivery_time > 0
+    with pytest.raises(UnsupportedInstanceError, match="packet_routing instance"):
+        solve(network, solver="pfar-greedy")
+
+
+def test_cli_simulate_prints_a_summary_and_refuses_other_files(capsys):
+    """`vrpsolve simulate` summarises a run; a routing file or a bad load exits with 2."""
+    args = ["simulate", GRID, "--policy", "packet-shortest-delay", "--duration", "1300"]
+    assert main(args) == 0
+    assert "delivery time mean" in capsys.readouterr().out
+    assert main(["simulate", "instances/cvrp/E-n13-k4.vrp"]) == 2
+    assert main(["simulate", GRID, "--load", "-1"]) == 2
+    assert main(["eval", GRID, GRID]) == 2

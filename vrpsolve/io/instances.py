@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from vrpsolve.errors import InputError
 from vrpsolve.io.detect import FORMATS, detect_format
@@ -14,16 +15,21 @@ from vrpsolve.io.text import read_text
 from vrpsolve.io.tsplib import read_atsp, read_tsp
 from vrpsolve.io.vrplib import read_vrplib, write_vrplib
 from vrpsolve.problems.flow_admission import FlowAdmissionInstance
+from vrpsolve.problems.packet_network import PacketNetwork
 from vrpsolve.problems.routing import RoutingInstance
 
 
-def _read_json(path: Path) -> RoutingInstance | FlowAdmissionInstance:
-    """A vrpsolve JSON instance of either family, told apart by its ``format`` tag."""
+def _read_json(path: Path) -> Any:
+    """A vrpsolve JSON instance of any family, told apart by its ``format`` tag."""
     from vrpsolve.io.flow_json import INSTANCE_TAG, read_flow_instance
 
-    head = read_text(path)[:4096]
-    if f'"{INSTANCE_TAG}"' in head.replace(" ", ""):
+    head = read_text(path)[:4096].replace(" ", "")
+    if f'"{INSTANCE_TAG}"' in head:
         return read_flow_instance(path)
+    if '"vrpsolve-packet-network"' in head:
+        from vrpsolve.packets.topologies import read_packet_network
+
+        return read_packet_network(path)
     return read_json_instance(path)
 
 
@@ -36,7 +42,7 @@ def _read_network(kind: str) -> Callable[[Path], FlowAdmissionInstance]:
     return read
 
 
-_READERS: dict[str, Callable[[Path], RoutingInstance | FlowAdmissionInstance]] = {
+_READERS: dict[str, Callable[[Path], Any]] = {
     "vrplib": read_vrplib,
     "solomon": read_solomon,
     "tsplib": read_tsp,
@@ -56,8 +62,11 @@ assert set(_READERS) == set(FORMATS)
 
 def read_instance(
     path: str | Path, format: str | None = None
-) -> RoutingInstance | FlowAdmissionInstance:
-    """Read an instance: a routing instance, or a flow-admission one (PFAR JSON, a network).
+) -> RoutingInstance | FlowAdmissionInstance | PacketNetwork:
+    """Read an instance of any family.
+
+    Routing formats give a routing instance; PFAR JSON and network files (GML, GraphML,
+    SNDlib) a flow-admission instance; ``vrpsolve-packet-network`` JSON a packet network.
 
     Parameters
     ----------
@@ -68,7 +77,7 @@ def read_instance(
 
     Returns
     -------
-    RoutingInstance or FlowAdmissionInstance
+    RoutingInstance, FlowAdmissionInstance or PacketNetwork
         The instance, validated; routing instances with the file's cost convention applied.
 
     Raises

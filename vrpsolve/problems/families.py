@@ -2,7 +2,9 @@
 
 ``vrpsolve.solve`` and the command line find an instance's family here, so that every solver's
 answer is judged by that family's evaluator: :func:`~vrpsolve.problems.routing.evaluate` for
-routing, :func:`~vrpsolve.problems.flow_admission.evaluate_flows` for flow admission.
+routing, :func:`~vrpsolve.problems.flow_admission.evaluate_flows` for flow admission, and for
+packet routing :func:`~vrpsolve.problems.packet_network.evaluate_policy`, which simulates the
+routing policy a solver returns (its solution).
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from vrpsolve.problems.flow_admission import FlowAdmissionInstance, evaluate_flows
+from vrpsolve.problems.packet_network import PacketNetwork, evaluate_policy
 from vrpsolve.problems.routing import RoutingInstance, evaluate
+
+Instance = RoutingInstance | FlowAdmissionInstance | PacketNetwork
+"""An instance of any family."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class Family:
 FAMILIES: tuple[Family, ...] = (
     Family("routing", RoutingInstance, evaluate, minimise=True),
     Family("flow_admission", FlowAdmissionInstance, evaluate_flows, minimise=False),
+    Family("packet_routing", PacketNetwork, evaluate_policy, minimise=True),
 )
 """Every family vrpsolve solves."""
 

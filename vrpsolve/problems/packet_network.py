@@ -398,6 +398,21 @@ class SimulationReport:
     """Events the simulator processed (generations, transmissions ends and arrivals)."""
 
     @property
+    def feasible(self) -> bool:
+        """Always true: any policy the simulator accepts gives a valid run (drops are costs)."""
+        return True
+
+    @property
+    def violations(self) -> tuple[()]:
+        """No rule can be broken by a completed simulation (an invalid hop stops it)."""
+        return ()
+
+    @property
+    def objective(self) -> float:
+        """The objective to minimise: the mean delivery time."""
+        return self.mean_delivery_time
+
+    @property
     def dropped(self) -> int:
         """Packets dropped for any reason."""
         return self.dropped_buffer + self.dropped_ttl

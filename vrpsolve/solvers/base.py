@@ -6,15 +6,18 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from vrpsolve.problems.flow_admission import (
-    FlowAdmissionInstance,
     FlowEvaluation,
     FlowSolution,
     FlowViolation,
 )
-from vrpsolve.problems.routing import Evaluation, RoutingInstance, Solution, Violation
+from vrpsolve.problems.packet_network import SimulationReport
+from vrpsolve.problems.routing import Evaluation, Solution, Violation
+
+if TYPE_CHECKING:
+    from vrpsolve.packets.simulator import RoutingPolicy
 
 
 class Status(StrEnum):
@@ -34,7 +37,8 @@ class Status(StrEnum):
 class SolverOutput:
     """What a solver adapter hands back before the evaluator has judged it."""
 
-    solution: Solution | FlowSolution | None
+    solution: Solution | FlowSolution | RoutingPolicy | None
+    """Routes, admitted paths, or (packet routing) a routing policy."""
     proved_optimal: bool = False
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
@@ -53,8 +57,8 @@ class Result:
     status: Status
     runtime: float
     """Wall-clock seconds spent in the solver."""
-    solution: Solution | FlowSolution | None
-    evaluation: Evaluation | FlowEvaluation | None
+    solution: Solution | FlowSolution | RoutingPolicy | None
+    evaluation: Evaluation | FlowEvaluation | SimulationReport | None
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -92,7 +96,10 @@ class Result:
                 f"{self.instance}: {self.solver} {self.status.value}, objective {value}, "
                 f"{admitted} flows admitted, {self.runtime:.2f} s"
             )
-        routes = len(self.solution.routes) if self.solution is not None else 0
+        if not isinstance(self.solution, Solution):
+            value = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
+            return f"{self.instance}: {self.solver} {self.status.value}, objective {value}"
+        routes = len(self.solution.routes)
         cost = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
         return (
             f"{self.instance}: {self.solver} {self.status.value}, cost {cost}, "
@@ -117,7 +124,7 @@ class Solver(ABC):
     default_time_limit: ClassVar[float] = 10.0
     """Seconds used when the caller gives no time limit."""
 
-    def unsupported(self, instance: RoutingInstance | FlowAdmissionInstance) -> frozenset[str]:
+    def unsupported(self, instance: Any) -> frozenset[str]:
         """Active attributes of ``instance`` that this solver cannot model."""
         return instance.active_attributes() - self.supported_attributes
 

@@ -24,6 +24,10 @@ _SOLVERS: dict[str, str] = {
     "pfar-ilp": "vrpsolve.solvers.pfar:FlowIlpSolver",
     "pfar-ga": "vrpsolve.solvers.pfar:FlowGeneticSolver",
     "pfar-greedy": "vrpsolve.solvers.pfar:FlowGreedySolver",
+    "packet-shortest-hops": "vrpsolve.solvers.packets:ShortestHopsSolver",
+    "packet-shortest-delay": "vrpsolve.solvers.packets:ShortestDelaySolver",
+    "q-routing": "vrpsolve.solvers.packets:QRoutingSolver",
+    "olpomdp": "vrpsolve.solvers.packets:OlpomdpSolver",
 }
 
 AUTO_PREFERENCE: tuple[str, ...] = (
@@ -39,6 +43,9 @@ AUTO_PREFERENCE: tuple[str, ...] = (
 
 FLOW_PREFERENCE: tuple[str, ...] = ("pfar-ilp", "pfar-ga", "pfar-greedy")
 """Flow-admission solvers ``auto`` considers, in order."""
+
+PACKET_PREFERENCE: tuple[str, ...] = ("q-routing", "packet-shortest-delay")
+"""Packet-routing solvers ``auto`` considers, in order."""
 
 EXACT_LIMITS: dict[str, int] = {"TSP": 150, "VRP": 20, "VRPTW": 15}
 """Largest size (nodes for TSP/ATSP, customers otherwise) that ``auto`` hands to the exact ILP.
@@ -136,8 +143,9 @@ def choose_auto(instance: Any) -> str:
     """
     capable = solvers_supporting(instance)
     if not isinstance(instance, RoutingInstance):
-        # Flow admission: the exact ILP (it returns its best solution at the time limit).
-        for candidate in FLOW_PREFERENCE:
+        # Flow admission: the exact ILP (best solution at the time limit); packet routing:
+        # Q-routing, which adapts to load where static shortest paths congest.
+        for candidate in FLOW_PREFERENCE + PACKET_PREFERENCE:
             if candidate in capable:
                 return candidate
         raise UnsupportedInstanceError(f"no available solver models {instance.name}")
