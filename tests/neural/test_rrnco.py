@@ -50,7 +50,7 @@ def test_multistart_rollouts_are_feasible_with_rewards_equal_to_minus_costs(sour
     """Sampled POMO rollouts of ATSP, ACVRP and ACVRPTW pass the evaluator with their rewards."""
     env, td = _batch(source, size=5, seed=1)
     generator = torch.Generator().manual_seed(0)
-    result = rollout(_policy(), env, td, num_starts=8, generator=generator)  # type: ignore[arg-type]
+    result = rollout(_policy(), env, td, num_starts=8, generator=generator)
     evaluations = evaluate_actions(td.repeat(8), result.actions)
     assert all(e.feasible for e in evaluations)
     costs = torch.tensor([e.cost for e in evaluations], dtype=torch.float32)
@@ -115,7 +115,7 @@ def test_checkpoint_payload_rebuilds_the_policy(tmp_path):
     policy = _policy()
     policy.add_attributes(("mixed_backhaul",))
     path = tmp_path / "p.pt"
-    save_checkpoint(Checkpoint(policy, {}, {}), path)  # type: ignore[arg-type]
+    save_checkpoint(Checkpoint(policy, {}, {}), path)
     payload = torch.load(path, weights_only=True)
     config = dict(payload["model_config"])
     config["attributes"] = tuple(config["attributes"])
@@ -147,3 +147,15 @@ def test_attention_free_block_matches_its_formula():
         expected = x + block.out(gate * mixed)
         expected = expected + block.ff(block.ff_norm(expected))
         assert torch.allclose(block(x, other, bias), expected, atol=1e-5)
+
+
+def test_rrnco_checkpoints_load_back_through_load_checkpoint(tmp_path):
+    """load_checkpoint rebuilds an RRNCO policy from its recorded model kind."""
+    from vrpsolve.neural.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+    from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
+
+    torch.manual_seed(0)
+    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=16))
+    save_checkpoint(Checkpoint(policy, {}, {}), tmp_path / "r.pt")
+    loaded = load_checkpoint(tmp_path / "r.pt").policy
+    assert isinstance(loaded, RRNCOPolicy) and loaded.config == policy.config

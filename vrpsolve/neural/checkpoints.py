@@ -9,13 +9,23 @@ from typing import Any
 import torch
 
 from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
+
+Policy = RoutingPolicy | RRNCOPolicy
+"""The policies a checkpoint can hold."""
+
+MODELS: dict[str, tuple[type, type]] = {
+    "routefinder": (RoutingPolicy, ModelConfig),
+    "rrnco": (RRNCOPolicy, RRNCOConfig),
+}
+"""Model kinds by name: policy class and its configuration class."""
 
 
 @dataclass
 class Checkpoint:
     """A policy with its training configuration and state (optimiser state optional)."""
 
-    policy: RoutingPolicy
+    policy: Policy
     train_config: dict[str, Any]
     train_state: dict[str, Any]
     optimizer: dict[str, Any] | None = None
@@ -28,6 +38,7 @@ def save_checkpoint(checkpoint: Checkpoint, path: str | Path, *, with_optimizer:
     config = asdict(checkpoint.policy.config)
     config["attributes"] = list(config["attributes"])
     payload = {
+        "model": "rrnco" if isinstance(checkpoint.policy, RRNCOPolicy) else "routefinder",
         "model_config": config,
         "weights": checkpoint.policy.state_dict(),
         "train_config": checkpoint.train_config,
@@ -47,6 +58,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         raise ValueError(f"{path}: not a vrpsolve policy checkpoint ({error})") from None
     config = dict(payload["model_config"])
     config["attributes"] = tuple(config["attributes"])
-    policy = RoutingPolicy(ModelConfig(**config))
+    policy_class, config_class = MODELS[payload.get("model", "routefinder")]
+    policy = policy_class(config_class(**config))
     policy.load_state_dict(payload["weights"])
     return Checkpoint(policy, payload["train_config"], payload["train_state"], payload["optimizer"])

@@ -9,6 +9,7 @@ from tensordict import TensorDict
 
 from vrpsolve.envs.routing import RoutingEnv
 from vrpsolve.neural.model import RoutingPolicy
+from vrpsolve.neural.rrnco import RRNCOPolicy
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Rollout:
 
 
 def rollout(
-    policy: RoutingPolicy,
+    policy: RoutingPolicy | RRNCOPolicy,
     env: RoutingEnv,
     td: TensorDict,
     *,
@@ -57,7 +58,7 @@ def rollout(
         state = env.step(state)["next"]
         actions.append(first)
     while not state["done"].all():
-        log_p = policy.logits(encoded, state, num_starts)
+        log_p = policy.logits(encoded, state, num_starts)  # type: ignore[arg-type]
         if greedy:
             action = log_p.argmax(-1)
         else:

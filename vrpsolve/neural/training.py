@@ -25,9 +25,10 @@ from tensordict import TensorDict
 from vrpsolve.envs.convert import to_routing_instance
 from vrpsolve.envs.generators import RoutingGenerator, make_source
 from vrpsolve.envs.routing import RoutingEnv
-from vrpsolve.neural.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from vrpsolve.neural.checkpoints import Checkpoint, Policy, load_checkpoint, save_checkpoint
 from vrpsolve.neural.decoding import rollout
 from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def reference_costs(td: TensorDict, seconds: float) -> list[float]:
 
 
 def validate(
-    policy: RoutingPolicy, env: RoutingEnv, td: TensorDict, reference: list[float]
+    policy: Policy, env: RoutingEnv, td: TensorDict, reference: list[float]
 ) -> dict[str, float]:
     """Mean gap (%) of greedy multi-start rollouts to ``reference``, per variant and overall."""
     starts = env.get_num_starts(env.reset(td.clone()))
@@ -98,13 +99,20 @@ def validate(
     return summary
 
 
+def make_policy(model_config: ModelConfig | RRNCOConfig) -> Policy:
+    """A fresh policy of the kind the configuration describes."""
+    if isinstance(model_config, RRNCOConfig):
+        return RRNCOPolicy(model_config)
+    return RoutingPolicy(model_config)
+
+
 def train(
     config: TrainConfig,
-    model_config: ModelConfig,
+    model_config: ModelConfig | RRNCOConfig,
     out: str | Path,
     *,
     resume: bool = True,
-    initial: RoutingPolicy | None = None,
+    initial: Policy | None = None,
     log: Callable[[str], None] = print,
 ) -> Checkpoint:
     """Train (or continue training) a policy, checkpointing to ``out``; returns the last one.
@@ -124,7 +132,7 @@ def train(
         log(f"resuming {out} at step {state.step}")
     else:
         torch.manual_seed(config.seed)
-        policy = initial if initial is not None else RoutingPolicy(model_config)
+        policy = initial if initial is not None else make_policy(model_config)
         state = TrainState()
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
     if resume and out.exists() and checkpoint.optimizer is not None:
