@@ -28,6 +28,7 @@ from vrpsolve.envs.convert import (
     solution_for_instance,
     to_routing_instance,
 )
+from vrpsolve.envs.episodes import episode_index
 from vrpsolve.envs.generators import RoutingGenerator
 from vrpsolve.envs.routing import RoutingEnv
 from vrpsolve.problems.routing import RoutingInstance, Solution
@@ -231,13 +232,8 @@ class RoutingGymEnv(gym.Env[Observation, np.int64]):
         else:
             if seed is not None:
                 self._next_index = 0
-            index = options.get("index", self._next_index)
             count = len(self._instances)
-            if isinstance(index, bool) or not isinstance(index, int | np.integer):
-                raise ValueError(f"options['index'] must be an int, got {index!r}")
-            if not 0 <= index < count:
-                raise ValueError(f"options['index'] is {index}, expected 0..{count - 1}")
-            index = int(index)
+            index = episode_index(options, self._next_index, count)
             self._next_index = (index + 1) % count
             batch = self._batch[index : index + 1]
             self._instance = self._instances[index]

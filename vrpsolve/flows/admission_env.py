@@ -27,6 +27,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from vrpsolve.envs.episodes import episode_index
 from vrpsolve.flows.greedy import admission_order
 from vrpsolve.flows.ilp import candidate_paths
 from vrpsolve.problems.flow_admission import (
@@ -315,13 +316,8 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
         else:
             if seed is not None:
                 self._next_index = 0
-            index = options.get("index", self._next_index)
             count = len(self._instances)
-            if isinstance(index, bool) or not isinstance(index, int | np.integer):
-                raise ValueError(f"options['index'] must be an int, got {index!r}")
-            if not 0 <= index < count:
-                raise ValueError(f"options['index'] is {index}, expected 0..{count - 1}")
-            index = int(index)
+            index = episode_index(options, self._next_index, count)
             self._next_index = (index + 1) % count
             if index not in self._prepared:
                 self._prepared[index] = self._prepare(self._instances[index])

@@ -13,7 +13,7 @@ on the new attribute.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +39,15 @@ class ModelConfig:
     ff_hidden: int = 256
     attributes: tuple[str, ...] = ("open_route", "backhaul", "distance_limit", "time_windows")
     logit_clip: float = 10.0
+
+
+def widen_input(layer: nn.Linear, extra: int) -> nn.Linear:
+    """A copy of a bias-free linear layer with ``extra`` zero-initialised input columns."""
+    old = layer.weight.data
+    wider = nn.Linear(old.shape[1] + extra, old.shape[0], bias=False)
+    wider.weight.data.zero_()
+    wider.weight.data[:, : old.shape[1]] = old
+    return wider
 
 
 class RMSNorm(nn.Module):
@@ -129,14 +138,8 @@ class RoutingPolicy(nn.Module):
         new = tuple(n for n in names if n not in self.config.attributes)
         if not new:
             return
-        old = self.attribute_input.weight.data
-        layer = nn.Linear(old.shape[1] + len(new), old.shape[0], bias=False)
-        layer.weight.data.zero_()
-        layer.weight.data[:, : old.shape[1]] = old
-        self.attribute_input = layer
-        self.config = ModelConfig(
-            **{**self.config.__dict__, "attributes": self.config.attributes + new}
-        )
+        self.attribute_input = widen_input(self.attribute_input, len(new))
+        self.config = replace(self.config, attributes=self.config.attributes + new)
 
     def encode(self, td: TensorDict) -> Encoded:
         """Embed and encode the nodes of a batch."""

@@ -45,7 +45,7 @@ from vrpsolve.neural.features import (
     global_features,
     node_features,
 )
-from vrpsolve.neural.model import RMSNorm, SwiGLU
+from vrpsolve.neural.model import RMSNorm, SwiGLU, widen_input
 
 EDGE_FEATURES = ("distance", "distance_back", "duration", "duration_back", "cos", "sin")
 """Inputs of the adaptive bias for the edge ``i -> j``, in order (direction from ``i`` to ``j``)."""
@@ -184,11 +184,7 @@ class RRNCOPolicy(nn.Module):
         new = tuple(n for n in names if n not in self.config.attributes)
         if not new:
             return
-        old = self.attribute_input.weight.data
-        layer = nn.Linear(old.shape[1] + len(new), old.shape[0], bias=False)
-        layer.weight.data.zero_()
-        layer.weight.data[:, : old.shape[1]] = old
-        self.attribute_input = layer
+        self.attribute_input = widen_input(self.attribute_input, len(new))
         self.config = replace(self.config, attributes=self.config.attributes + new)
 
     def embed(self, td: TensorDict, travel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
