@@ -39,6 +39,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from vrpsolve.neural.checkpoints import load_checkpoint
     from vrpsolve.neural.features import ATTRIBUTES
     from vrpsolve.neural.model import ModelConfig
+    from vrpsolve.neural.rrnco import RRNCOConfig
     from vrpsolve.neural.training import TrainConfig, train
 
     settings = _config_file(args.config)
@@ -61,7 +62,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     if args.minutes is not None:
         flags["time_limit"] = 60.0 * args.minutes
-    model_keys = {f.name for f in dataclasses.fields(ModelConfig)}
+    kind = args.model or settings.pop("model", "routefinder")
+    model_classes = {"routefinder": ModelConfig, "rrnco": RRNCOConfig}
+    if kind not in model_classes:
+        raise BadInput(f"unknown model {kind!r}; expected one of {', '.join(model_classes)}")
+    model_class = model_classes[kind]
+    model_keys = {f.name for f in dataclasses.fields(model_class)}
     model_values = {k: v for k, v in settings.items() if k in model_keys}
     train_values = {k: v for k, v in settings.items() if k not in model_keys} | flags
     if "attributes" in model_values:
@@ -71,7 +77,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             model_values[name] = getattr(args, name)
     where = args.config or "options"
     config = _build(TrainConfig, train_values, where)
-    model = _build(ModelConfig, model_values, where)
+    model = _build(model_class, model_values, where)
     if config.batch_size < 1 or config.steps < 1 or not math.isfinite(config.learning_rate):
         raise BadInput("--batch-size and --steps must be positive, --learning-rate finite")
 
@@ -102,6 +108,11 @@ def add_train_parser(sub: Any) -> None:
     train.add_argument("--out", required=True, help="checkpoint path (resumed when it exists)")
     train.add_argument("--config", help="JSON object of training and model settings")
     train.add_argument("--restart", action="store_true", help="ignore an existing --out")
+    train.add_argument(
+        "--model",
+        choices=("routefinder", "rrnco"),
+        help='policy architecture (default routefinder; a config may set "model")',
+    )
     train.add_argument("--customers", type=int)
     train.add_argument("--variants", help="preset or comma-separated variants")
     train.add_argument("--source", help="instance source (see vrpsolve generate routing)")

@@ -69,6 +69,24 @@ def test_train_command_writes_a_checkpoint_and_refuses_bad_settings(tmp_path, ca
     assert "batch_sise" in capsys.readouterr().err
 
 
+def test_train_builds_the_rrnco_policy_on_city_matrices(tmp_path, capsys):
+    """`train --model rrnco` trains the road-matrix policy; an unknown model exits with 2."""
+    out = tmp_path / "r.pt"
+    args = ["train", "--out", str(out), "--model", "rrnco", "--customers", "5", "--steps", "1"]
+    args += ["--variants", "TSP,CVRP", "--source", "cities:train", "--batch-size", "2"]
+    args += ["--validation-size", "2", "--reference-time", "0.05", "--embed-dim", "8"]
+    args += ["--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
+    assert main(args) == 0
+    from vrpsolve.neural.checkpoints import load_checkpoint
+    from vrpsolve.neural.rrnco import RRNCOPolicy
+
+    assert isinstance(load_checkpoint(out).policy, RRNCOPolicy)
+    config = tmp_path / "c.json"
+    config.write_text('{"model": "matnet"}')
+    assert main(["train", "--out", str(tmp_path / "q.pt"), "--config", str(config)]) == 2
+    assert "matnet" in capsys.readouterr().err
+
+
 def test_train_fine_tunes_with_adapter_attributes(tmp_path, capsys):
     """--init with --add-attributes extends a policy and trains it on the new variant."""
     base, tuned = tmp_path / "base.pt", tmp_path / "tuned.pt"

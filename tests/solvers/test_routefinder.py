@@ -11,6 +11,7 @@ from vrpsolve.errors import InputError
 from vrpsolve.io import read_instance
 from vrpsolve.neural.checkpoints import Checkpoint, save_checkpoint
 from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
 from vrpsolve.solve import solve
 from vrpsolve.solvers.base import Status
 from vrpsolve.solvers.neural import STRATEGIES, dihedral
@@ -31,9 +32,7 @@ def policy_path(tmp_path_factory):
 def test_every_strategy_gives_feasible_solutions(policy_path, strategy, variant):
     """Each decoding strategy solves generated instances feasibly (judged by the evaluator)."""
     instance = to_routing_instance(RoutingGenerator(9, variant)(1, seed=4), 0)
-    result = solve(
-        instance, solver="routefinder", policy=policy_path, strategy=strategy, samples=8
-    )
+    result = solve(instance, solver="routefinder", policy=policy_path, strategy=strategy, samples=8)
     assert result.status is Status.FEASIBLE and result.feasible
 
 
@@ -66,3 +65,18 @@ def test_search_from_the_policy_solution_is_feasible_and_no_worse(policy_path, v
     built = solve(instance, solver="routefinder", policy=policy_path)
     searched = solve(instance, solver="routefinder+ls", policy=policy_path, time_limit=1)
     assert searched.feasible and searched.cost <= built.cost + 1e-9
+
+
+@pytest.mark.parametrize("solver", ["rrnco", "rrnco+ls"])
+def test_rrnco_solvers_solve_asymmetric_city_instances(tmp_path, solver):
+    """The rrnco solvers load an RRNCO checkpoint and solve a city ACVRP feasibly."""
+    from vrpsolve.envs.generators import make_source
+
+    torch.manual_seed(0)
+    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
+    path = tmp_path / "rrnco.pt"
+    save_checkpoint(Checkpoint(policy, {}, {}), path)
+    generator = RoutingGenerator(10, "CVRP", source=make_source("city:monaco"))
+    instance = to_routing_instance(generator(1, seed=2), 0)
+    result = solve(instance, solver=solver, policy=str(path), time_limit=0.5)
+    assert result.feasible and instance.is_asymmetric

@@ -24,8 +24,6 @@ from vrpsolve.solvers.base import Solver, SolverOutput
 POLICIES_DIR = Path(__file__).resolve().parent.parent.parent / "policies"
 """Where shipped checkpoints live (``policies/<name>.pt`` with a model card ``<name>.md``)."""
 
-DEFAULT_POLICY = "routefinder-n50"
-
 STRATEGIES = ("greedy", "multistart", "augment", "sampling")
 """Decoding strategies: one greedy rollout; greedy from every start; that over 8 coordinate
 transformations (default); or ``samples`` sampled rollouts."""
@@ -128,6 +126,8 @@ class RouteFinderSolver(Solver):
 
     name: ClassVar[str] = "routefinder"
     summary: ClassVar[str] = "neural multi-task policy (RouteFinder-style), greedy/multi-start"
+    default_policy: ClassVar[str] = "routefinder-n50"
+    """The shipped checkpoint used when no ``policy`` option is given."""
     supported_attributes: ClassVar[frozenset[str]] = frozenset(
         {
             "asymmetric",
@@ -148,7 +148,7 @@ class RouteFinderSolver(Solver):
         """Construct routes with the policy; the time limit is not used (one pass)."""
         from vrpsolve.envs.convert import solution_for_instance
 
-        policy = load_policy(str(options.get("policy", DEFAULT_POLICY)))
+        policy = load_policy(str(options.get("policy", self.default_policy)))
         strategy = str(options.get("strategy", "augment"))
         samples = int(options.get("samples", 64))
         try:
@@ -180,3 +180,19 @@ class RouteFinderSearchSolver(RouteFinderSolver):
         )
         stats = {**constructed.stats, **searched.stats, "construction_seconds": constructing}
         return SolverOutput(searched.solution or constructed.solution, stats=stats)
+
+
+class RRNCOSolver(RouteFinderSolver):
+    """Construction by the policy trained on road-network matrices (RRNCO-style)."""
+
+    name: ClassVar[str] = "rrnco"
+    summary: ClassVar[str] = "neural policy for asymmetric road matrices (RRNCO-style)"
+    default_policy: ClassVar[str] = "rrnco-n50"
+
+
+class RRNCOSearchSolver(RouteFinderSearchSolver):
+    """The RRNCO-style policy's construction as the starting solution of PyVRP's search."""
+
+    name: ClassVar[str] = "rrnco+ls"
+    summary: ClassVar[str] = "rrnco construction, then PyVRP local search from it"
+    default_policy: ClassVar[str] = RRNCOSolver.default_policy

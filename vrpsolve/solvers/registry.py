@@ -21,6 +21,8 @@ _SOLVERS: dict[str, str] = {
     "insertion": "vrpsolve.solvers.heuristics:InsertionSolver",
     "routefinder": "vrpsolve.solvers.neural:RouteFinderSolver",
     "routefinder+ls": "vrpsolve.solvers.neural:RouteFinderSearchSolver",
+    "rrnco": "vrpsolve.solvers.neural:RRNCOSolver",
+    "rrnco+ls": "vrpsolve.solvers.neural:RRNCOSearchSolver",
     "pfar-ilp": "vrpsolve.solvers.pfar:FlowIlpSolver",
     "pfar-ga": "vrpsolve.solvers.pfar:FlowGeneticSolver",
     "pfar-greedy": "vrpsolve.solvers.pfar:FlowGreedySolver",
