@@ -99,8 +99,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_policy(args: argparse.Namespace) -> int:
+    """Copy a training checkpoint without its optimiser state (the form shipped in policies/)."""
+    from vrpsolve.neural.checkpoints import load_checkpoint, save_checkpoint
+
+    try:
+        checkpoint = load_checkpoint(args.checkpoint)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    save_checkpoint(checkpoint, args.out, with_optimizer=False)
+    print(f"wrote {args.out} (step {checkpoint.train_state.get('step', 0)})")
+    return EXIT_OK
+
+
 def add_train_parser(sub: Any) -> None:
-    """Register ``vrpsolve train``."""
+    """Register ``vrpsolve train`` and ``vrpsolve export-policy``."""
     train = sub.add_parser(
         "train",
         help="train a routing policy (POMO, mixed variants) on CPU; resumes from --out",
@@ -136,3 +149,10 @@ def add_train_parser(sub: Any) -> None:
         help="with --init: new global attributes read through zero-initialised adapter columns",
     )
     train.set_defaults(handler=cmd_train)
+
+    export = sub.add_parser(
+        "export-policy", help="copy a training checkpoint without optimiser state, for policies/"
+    )
+    export.add_argument("checkpoint", help="checkpoint written by `vrpsolve train`")
+    export.add_argument("out", help="where to write the policy")
+    export.set_defaults(handler=cmd_export_policy)

@@ -63,6 +63,10 @@ def test_train_command_writes_a_checkpoint_and_refuses_bad_settings(tmp_path, ca
     args += ["--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
     assert main(args) == 0 and out.exists()
     assert "validation gap" in capsys.readouterr().out
+    exported = tmp_path / "policy.pt"
+    assert main(["export-policy", str(out), str(exported)]) == 0
+    assert exported.stat().st_size < out.stat().st_size
+    assert main(["export-policy", str(tmp_path / "none.pt"), str(tmp_path / "x.pt")]) == 2
     config = tmp_path / "c.json"
     config.write_text('{"batch_sise": 4}')
     assert main(["train", "--out", str(tmp_path / "q.pt"), "--config", str(config)]) == 2
