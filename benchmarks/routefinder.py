@@ -21,7 +21,10 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vrpsolve.problems.routing import RoutingInstance
 
 
 def _read_cache(path: Path) -> dict[str, float]:
@@ -41,20 +44,45 @@ def _write_cache(path: Path, cache: dict[str, float]) -> None:
     partial.replace(path)
 
 
+def pyvrp_references(
+    instances: Sequence[RoutingInstance],
+    seconds: float,
+    *,
+    jobs: int,
+    cache_path: str | Path,
+    label: str,
+) -> list[float]:
+    """PyVRP's cost (seed 1, ``seconds`` each) on every instance, keyed by its name.
+
+    Costs come from the CSV cache where present; the others are computed in ``jobs`` processes
+    and added to the cache.
+    """
+    from vrpsolve.solve import solve
+
+    cache_path = Path(cache_path)
+    cache = _read_cache(cache_path)
+    missing = [i for i in instances if f"{i.name}@{seconds:g}" not in cache]
+    if missing:
+        print(f"{label}: PyVRP on {len(missing)} instance(s)", file=sys.stderr)
+        pyvrp = functools.partial(solve, solver="pyvrp", time_limit=seconds, seed=1)
+        with ProcessPoolExecutor(jobs) as pool:
+            for inst, result in zip(missing, pool.map(pyvrp, missing), strict=True):
+                cache[f"{inst.name}@{seconds:g}"] = result.cost
+        _write_cache(cache_path, cache)
+    return [cache[f"{i.name}@{seconds:g}"] for i in instances]
+
+
 def evaluate_sets(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Rows of the per-instance comparison for every chosen set."""
     from vrpsolve.envs.convert import solution_for_instance, to_routing_instance
     from vrpsolve.envs.datasets import iter_manifest
     from vrpsolve.envs.variants import resolve_variants
     from vrpsolve.problems.routing import evaluate
-    from vrpsolve.solve import solve
     from vrpsolve.solvers.neural import construct, load_policy
 
     wanted = {v.name for v in resolve_variants(args.variants)}
     sizes = {int(s) for s in args.sizes.split(",")}
     policy = load_policy(args.policy)
-    cache_path = Path(args.reference_cache)
-    cache = _read_cache(cache_path)
     rows: list[dict[str, Any]] = []
     timings: dict[str, float] = {}
     for entry, td in iter_manifest(args.manifest):
@@ -70,18 +98,16 @@ def evaluate_sets(args: argparse.Namespace) -> list[dict[str, Any]]:
         began = time.perf_counter()
         actions = construct(instances, policy, strategy=args.strategy, seed=args.seed)
         timings[name] = (time.perf_counter() - began) / count
-        missing = [i for i in instances if f"{i.name}@{args.reference_time:g}" not in cache]
-        if missing:
-            print(f"{name}: PyVRP on {len(missing)} instance(s)", file=sys.stderr)
-            pyvrp = functools.partial(solve, solver="pyvrp", time_limit=args.reference_time, seed=1)
-            with ProcessPoolExecutor(args.jobs) as pool:
-                for inst, result in zip(missing, pool.map(pyvrp, missing), strict=True):
-                    cache[f"{inst.name}@{args.reference_time:g}"] = result.cost
-            _write_cache(cache_path, cache)
-        for k, inst in enumerate(instances):
+        references = pyvrp_references(
+            instances,
+            args.reference_time,
+            jobs=args.jobs,
+            cache_path=args.reference_cache,
+            label=name,
+        )
+        for k, (inst, reference) in enumerate(zip(instances, references, strict=True)):
             evaluation = evaluate(inst, solution_for_instance(inst, actions[k]))
             cost = evaluation.cost if evaluation.feasible else math.inf
-            reference = cache[f"{inst.name}@{args.reference_time:g}"]
             rows.append(
                 {
                     "set": name,
