@@ -49,6 +49,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -254,19 +255,19 @@ class IlpOutcome:
 
 
 # -- formulations ----------------------------------------------------------------------------------
-class _Formulation:
+class _Formulation(ABC):
     """A PuLP model with an admission expression per flow that can be admitted at all."""
 
     prob: pulp.LpProblem
     admit: dict[int, pulp.LpAffineExpression]
 
+    @abstractmethod
     def extract(self) -> tuple[list[Path | None], dict[str, Any]]:
         """Paths read from the variable values, and extraction statistics."""
-        raise NotImplementedError
 
+    @abstractmethod
     def start(self, solution: FlowSolution) -> dict[pulp.LpVariable, float]:
         """Variable values of a solution (flows it cannot represent are left out)."""
-        raise NotImplementedError
 
     def size(self) -> dict[str, int]:
         """Numbers of variables and constraints."""

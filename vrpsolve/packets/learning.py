@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -83,7 +84,7 @@ def mean_empty_delivery_time(network: PacketNetwork) -> float:
     return float((weights[finite] * distances[finite]).sum() / weights[finite].sum())
 
 
-class _TabularPolicy:
+class _TabularPolicy(ABC):
     """Shared machinery: the per-router layout of the tables, freezing, saving and loading."""
 
     kind: ClassVar[str]
@@ -144,23 +145,26 @@ class _TabularPolicy:
         return self
 
     # -- files -----------------------------------------------------------------------------------
+    @abstractmethod
     def parameters(self) -> dict[str, Any]:
         """The constructor's arguments (besides the network), as saved in the metadata."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _tables(self) -> dict[str, FloatArray]:
         """Slot-ordered arrays to save, by name."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _set_tables(self, tables: dict[str, FloatArray]) -> None:
-        raise NotImplementedError
+        """Restore the arrays :meth:`_tables` saved."""
 
     def _state(self) -> dict[str, Any]:
         """Scalars a continued training needs besides the tables (counters, baselines)."""
         return {}
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`_state` gave."""
+        """Restore what :meth:`_state` gave (a policy without extra state accepts none)."""
+        if state:
+            raise ValueError(f"unexpected saved state {sorted(state)}")
 
     def save(self, path: str | Path, **info: Any) -> Path:
         """Write the policy to ``path`` (an ``.npz``; written atomically).
