@@ -1,13 +1,14 @@
-"""Train and evaluate the packet-routing policies of this folder (run from the repository root).
+"""Train and evaluate the shipped packet-routing policies (run from the repository root).
 
-    python policies/packet-routing/train.py q-routing --load 2.5 --duration 20000 --seed 0
-    python policies/packet-routing/train.py olpomdp --load 2.5 --duration 20000 --seed 0
-    python policies/packet-routing/train.py evaluate --load 2.5 --seed 12345
+    python -m benchmarks.packet_policies q-routing --load 2.5 --duration 20000 --seed 0
+    python -m benchmarks.packet_policies olpomdp --load 2.5 --duration 20000 --seed 0
+    python -m benchmarks.packet_policies evaluate --load 2.5 --seed 12345
 
 Training is online, as in the papers: one simulation of ``--duration`` time units of the 6x6
-grid's traffic (seed ``--seed``) with the policy routing and learning; the policy is then frozen
-and saved as ``<kind>-grid6x6-load<load>.npz`` next to this script. Evaluation simulates the grid
-at the same load for its default 10,000 time units (warmup 1,000) with traffic seed ``--seed``.
+grid's traffic (seed ``--seed``) with the policy routing and learning; the policy is then
+frozen and saved as ``policies/packet-routing/<kind>-grid6x6-load<load>.npz``. Evaluation
+simulates the grid at the same load for its default 10,000 time units (warmup 1,000) with
+traffic seed ``--seed``.
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from vrpsolve.packets.simulator import RoutingPolicy
 from vrpsolve.packets.topologies import boyan_littman_grid
 from vrpsolve.problems.packet_network import evaluate_policy
 
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
+POLICY_DIR = ROOT / "policies" / "packet-routing"
 
 
 def policy_path(kind: str, load: float) -> Path:
     """Where a trained policy of ``kind`` for ``load`` is saved."""
-    return HERE / f"{kind}-grid6x6-load{load:g}.npz"
+    return POLICY_DIR / f"{kind}-grid6x6-load{load:g}.npz"
 
 
 def train(kind: str, load: float, duration: float, seed: int) -> None:
@@ -51,7 +53,7 @@ def train(kind: str, load: float, duration: float, seed: int) -> None:
     curve = train_online(grid, policy, duration=duration, seed=seed, window=duration / 20)
     wall = time.perf_counter() - start
     policy.freeze()
-    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
+    command = "python -m benchmarks.packet_policies " + shlex.join(sys.argv[1:])
     path = policy.save(
         policy_path(kind, load),
         command=command,
@@ -61,7 +63,7 @@ def train(kind: str, load: float, duration: float, seed: int) -> None:
         wall_time_s=round(wall, 2),
         curve=[[t, round(m, 3)] for t, m in curve],
     )
-    print(json.dumps({"saved": str(path.relative_to(HERE.parent.parent)), "wall_s": wall}))
+    print(json.dumps({"saved": str(path.relative_to(ROOT)), "wall_s": wall}))
     print("curve (end of window, mean delivery time):")
     print(" ".join(f"{t:g}:{m:.2f}" for t, m in curve))
 
