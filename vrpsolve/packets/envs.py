@@ -284,8 +284,46 @@ def _seed(value: int | None, rng: np.random.Generator) -> int:
     return int(rng.integers(2**63 - 1)) if value is None else int(value)
 
 
+class _CoreView:
+    """Read-only state both environments expose from their routing core."""
+
+    _core: _Routing
+
+    @property
+    def network(self) -> PacketNetwork:
+        """The packet network."""
+        return self._core.network
+
+    @property
+    def neighbour_table(self) -> NDArray[np.int64]:
+        """``[router, action]``: the neighbour an action sends to; -1 past a router's degree."""
+        return self._core.table
+
+    @property
+    def drop_penalty(self) -> float:
+        """What a dropped packet costs."""
+        return self._core.drop_penalty
+
+    @property
+    def invalid_penalty(self) -> float:
+        """The reward lost on a forbidden action in ``"terminate"`` and ``"noop"`` modes."""
+        return self._core.invalid_penalty
+
+    @property
+    def decision(self) -> Decision | None:
+        """The pending :class:`~vrpsolve.packets.simulator.Decision` (read it, never apply it)."""
+        return self._core.decision
+
+    @property
+    def simulation(self) -> Simulation:
+        """The episode's simulation (for inspection; stepping it directly breaks the env)."""
+        if self._core.sim is None:
+            raise RuntimeError("no episode yet: call reset() first")
+        return self._core.sim
+
+
 # -- PettingZoo ----------------------------------------------------------------------------------
-class PacketRoutingParallelEnv(ParallelEnv[str, Observation, np.int64]):
+class PacketRoutingParallelEnv(_CoreView, ParallelEnv[str, Observation, np.int64]):
     """Multi-agent packet routing: each router picks the next hop of the packets it sends.
 
     ``n`` is the network's number of routers and ``D`` its largest out-degree; router ``v``'s
@@ -382,42 +420,10 @@ class PacketRoutingParallelEnv(ParallelEnv[str, Observation, np.int64]):
 
     # -- public state ----------------------------------------------------------------------------
     @property
-    def network(self) -> PacketNetwork:
-        """The packet network."""
-        return self._core.network
-
-    @property
-    def neighbour_table(self) -> NDArray[np.int64]:
-        """``[router, action]``: the neighbour an action sends to; -1 past a router's degree."""
-        return self._core.table
-
-    @property
-    def drop_penalty(self) -> float:
-        """What a dropped packet costs."""
-        return self._core.drop_penalty
-
-    @property
-    def invalid_penalty(self) -> float:
-        """The reward lost on a forbidden action in ``"terminate"`` and ``"noop"`` modes."""
-        return self._core.invalid_penalty
-
-    @property
     def active_agent(self) -> str | None:
         """The router whose decision is pending; ``None`` once the run is over."""
         decision = self._core.decision
         return None if decision is None else self.possible_agents[decision.node]
-
-    @property
-    def decision(self) -> Decision | None:
-        """The pending :class:`~vrpsolve.packets.simulator.Decision` (read it, never apply it)."""
-        return self._core.decision
-
-    @property
-    def simulation(self) -> Simulation:
-        """The episode's simulation (for inspection; stepping it directly breaks the env)."""
-        if self._core.sim is None:
-            raise RuntimeError("no episode yet: call reset() first")
-        return self._core.sim
 
     def observation_space(self, agent: str) -> spaces.Dict:
         """The observation space of ``agent`` (one object shared by all routers)."""
@@ -543,7 +549,7 @@ class PacketRoutingParallelEnv(ParallelEnv[str, Observation, np.int64]):
 
 
 # -- Gymnasium -----------------------------------------------------------------------------------
-class PacketRoutingGymEnv(gym.Env[Observation, np.int64]):
+class PacketRoutingGymEnv(_CoreView, gym.Env[Observation, np.int64]):
     """Single-agent packet routing: one policy picks the next hop at every decision in turn.
 
     ``n`` is the network's number of routers and ``D`` its largest out-degree. The observation
@@ -631,39 +637,6 @@ class PacketRoutingGymEnv(gym.Env[Observation, np.int64]):
         )
         self.action_space: spaces.Discrete = spaces.Discrete(self._core.max_degree)
         self._ended = True
-
-    # -- public state ----------------------------------------------------------------------------
-    @property
-    def network(self) -> PacketNetwork:
-        """The packet network."""
-        return self._core.network
-
-    @property
-    def neighbour_table(self) -> NDArray[np.int64]:
-        """``[router, action]``: the neighbour an action sends to; -1 past a router's degree."""
-        return self._core.table
-
-    @property
-    def drop_penalty(self) -> float:
-        """What a dropped packet costs."""
-        return self._core.drop_penalty
-
-    @property
-    def invalid_penalty(self) -> float:
-        """The reward lost on a forbidden action in ``"terminate"`` and ``"noop"`` modes."""
-        return self._core.invalid_penalty
-
-    @property
-    def decision(self) -> Decision | None:
-        """The pending :class:`~vrpsolve.packets.simulator.Decision` (read it, never apply it)."""
-        return self._core.decision
-
-    @property
-    def simulation(self) -> Simulation:
-        """The episode's simulation (for inspection; stepping it directly breaks the env)."""
-        if self._core.sim is None:
-            raise RuntimeError("no episode yet: call reset() first")
-        return self._core.sim
 
     # -- Gymnasium API ---------------------------------------------------------------------------
     def reset(
