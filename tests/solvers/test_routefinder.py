@@ -80,3 +80,15 @@ def test_rrnco_solvers_solve_asymmetric_city_instances(tmp_path, solver):
     instance = to_routing_instance(generator(1, seed=2), 0)
     result = solve(instance, solver=solver, policy=str(path), time_limit=0.5)
     assert result.feasible and instance.is_asymmetric
+
+
+@pytest.mark.parametrize("solver", ["rrnco", "rrnco+ls"])
+def test_rrnco_solvers_solve_a_tsplib_atsp(tmp_path, solver):
+    """A TSPLIB ATSP (one vehicle, a fleet limit) is accepted and solved feasibly."""
+    torch.manual_seed(0)
+    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
+    path = tmp_path / "rrnco.pt"
+    save_checkpoint(Checkpoint(policy, {}, {}), path)
+    instance = read_instance("instances/atsp/br17.atsp")
+    result = solve(instance, solver=solver, policy=str(path), time_limit=0.3)
+    assert result.feasible and result.cost >= 39

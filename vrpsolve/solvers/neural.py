@@ -142,6 +142,11 @@ class RouteFinderSolver(Solver):
         }
     )
 
+    def unsupported(self, instance: Any) -> frozenset[str]:
+        """As declared, except that the single vehicle of a (A)TSP is modelled (one route)."""
+        missing = super().unsupported(instance)
+        return missing - {"fleet_limit"} if instance.is_tsp else missing
+
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
