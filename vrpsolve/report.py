@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from vrpsolve.catalog import best_known
 from vrpsolve.problems.flow_admission import FlowEvaluation, FlowSolution
+from vrpsolve.problems.graph_search import SearchEvaluation, SearchSolution
 from vrpsolve.problems.packet_network import SimulationReport
 from vrpsolve.problems.routing import Evaluation, Solution
 from vrpsolve.solvers.base import Result
@@ -35,16 +36,19 @@ def _best_known_fields(name: str, cost: float | None) -> dict[str, Any]:
 
 def evaluation_record(
     name: str,
-    solution: Solution | FlowSolution | RoutingPolicy | None,
-    evaluation: Evaluation | FlowEvaluation | SimulationReport | None,
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | None,
+    evaluation: Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | None,
 ) -> dict[str, Any]:
     """The evaluator's verdict as a JSON-ready dict.
 
     Routing keys: ``instance``, ``cost`` (``None`` without a solution), ``feasible``,
     ``violations`` (each with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of
     node indices), ``bks`` and ``gap`` (percent, when the instance is bundled and the solution
-    feasible). Flow admission: see :func:`flow_record`; packet routing: :func:`packet_record`.
+    feasible). Flow admission: see :func:`flow_record`; packet routing: :func:`packet_record`;
+    graph search: :func:`search_record`.
     """
+    if isinstance(solution, SearchSolution) or isinstance(evaluation, SearchEvaluation):
+        return search_record(name, evaluation)  # type: ignore[arg-type]
     if isinstance(evaluation, SimulationReport) or not isinstance(
         solution, Solution | FlowSolution | None
     ):
@@ -111,6 +115,24 @@ def packet_record(name: str, report: SimulationReport | None) -> dict[str, Any]:
         value = None if report is None else getattr(report, key)
         record[key] = round(value, 4) if isinstance(value, float) else value
     record.update(feasible=report is not None, violations=[])
+    return record
+
+
+def search_record(name: str, evaluation: SearchEvaluation | None) -> dict[str, Any]:
+    """A graph-search verdict as a JSON-ready dict.
+
+    Keys: ``instance``, ``recall_at_1`` (the objective), ``recall_at_k``, ``k``, ``mean_dcs``,
+    ``max_dcs``, ``budget``, ``feasible`` and ``violations`` (``kind``, ``message``, ``query``).
+    """
+    record: dict[str, Any] = {"instance": name}
+    for key in ("recall_at_1", "recall_at_k", "k", "mean_dcs", "max_dcs", "budget"):
+        value = None if evaluation is None else getattr(evaluation, key)
+        record[key] = round(value, 4) if isinstance(value, float) else value
+    record["feasible"] = evaluation is not None and evaluation.feasible
+    record["violations"] = [
+        {"kind": v.kind, "message": v.message, "query": v.query}
+        for v in (evaluation.violations if evaluation is not None else ())
+    ]
     return record
 
 

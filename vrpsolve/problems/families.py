@@ -2,9 +2,10 @@
 
 ``vrpsolve.solve`` and the command line find an instance's family here, so that every solver's
 answer is judged by that family's evaluator: :func:`~vrpsolve.problems.routing.evaluate` for
-routing, :func:`~vrpsolve.problems.flow_admission.evaluate_flows` for flow admission, and for
+routing, :func:`~vrpsolve.problems.flow_admission.evaluate_flows` for flow admission, for
 packet routing :func:`~vrpsolve.problems.packet_network.evaluate_policy`, which simulates the
-routing policy a solver returns (its solution).
+routing policy a solver returns (its solution), and for nearest-neighbour search on similarity
+graphs :func:`~vrpsolve.problems.graph_search.evaluate_search` (Recall@1 at a DCS budget).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from vrpsolve.problems.flow_admission import FlowAdmissionInstance, evaluate_flows
+from vrpsolve.problems.graph_search import GraphSearchInstance, evaluate_search
 from vrpsolve.problems.packet_network import PacketNetwork, evaluate_policy
 from vrpsolve.problems.routing import RoutingInstance, evaluate
 
-Instance = RoutingInstance | FlowAdmissionInstance | PacketNetwork
+Instance = RoutingInstance | FlowAdmissionInstance | PacketNetwork | GraphSearchInstance
 """An instance of any family."""
 
 
@@ -35,6 +37,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("routing", RoutingInstance, evaluate, minimise=True),
     Family("flow_admission", FlowAdmissionInstance, evaluate_flows, minimise=False),
     Family("packet_routing", PacketNetwork, evaluate_policy, minimise=True),
+    Family("graph_search", GraphSearchInstance, evaluate_search, minimise=False),
 )
 """Every family vrpsolve solves."""
 

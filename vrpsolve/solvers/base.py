@@ -13,6 +13,7 @@ from vrpsolve.problems.flow_admission import (
     FlowSolution,
     FlowViolation,
 )
+from vrpsolve.problems.graph_search import SearchEvaluation, SearchSolution, SearchViolation
 from vrpsolve.problems.packet_network import SimulationReport
 from vrpsolve.problems.routing import Evaluation, Solution, Violation
 
@@ -37,8 +38,8 @@ class Status(StrEnum):
 class SolverOutput:
     """What a solver adapter hands back before the evaluator has judged it."""
 
-    solution: Solution | FlowSolution | RoutingPolicy | None
-    """Routes, admitted paths, or (packet routing) a routing policy."""
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | None
+    """Routes, admitted paths, (packet routing) a routing policy, or ranked search answers."""
     proved_optimal: bool = False
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
@@ -57,8 +58,8 @@ class Result:
     status: Status
     runtime: float
     """Wall-clock seconds spent in the solver."""
-    solution: Solution | FlowSolution | RoutingPolicy | None
-    evaluation: Evaluation | FlowEvaluation | SimulationReport | None
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | None
+    evaluation: Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | None
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -71,7 +72,7 @@ class Result:
     def cost(self) -> float:
         """The evaluator's routing cost; ``math.inf`` when infeasible or without a solution.
 
-        For a family that maximises (flow admission) use :attr:`objective`.
+        For a family that maximises (flow admission, graph search) use :attr:`objective`.
         """
         if isinstance(self.evaluation, Evaluation):
             return self.evaluation.penalised_cost
@@ -83,7 +84,7 @@ class Result:
         return self.evaluation.objective if self.feasible and self.evaluation else None
 
     @property
-    def violations(self) -> tuple[Violation | FlowViolation, ...]:
+    def violations(self) -> tuple[Violation | FlowViolation | SearchViolation, ...]:
         """The evaluator's violations (empty when feasible or when there is no solution)."""
         return self.evaluation.violations if self.evaluation is not None else ()
 
