@@ -27,8 +27,8 @@ Training (:func:`train_routing`), imitation of an oracle with exploration (DAgge
     come first among the vertices it met (what re-ranking needs). Adam; the policy with the best
     Recall@1 on held-out training queries is kept.
 
-Search (:func:`learned_search`) and its DCS convention (the paper's, see
-:mod:`vrpsolve.problems.graph_search`)
+Search (:func:`learned_search`) and its DCS convention (the one the authors' published settings
+add up to; see :mod:`vrpsolve.problems.graph_search`)
     Mapping the query costs ``out_dim`` DCS (a ``dim x out_dim`` matrix product is ``out_dim``
     distance computations' worth of arithmetic); each learned-space distance costs
     ``out_dim / dim`` DCS; the final ``rerank`` exact distances cost 1 DCS each. The routing beam

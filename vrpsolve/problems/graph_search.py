@@ -12,8 +12,8 @@ One DCS is one exact distance computation between the query and a base vector; a
 once per query however often a search meets it, and re-ranking computations count too (as in
 Baranchuk et al., ICML 2019). A solver that routes on cheaper representations of dimension
 ``d' < d`` (a learned space) counts each such computation as ``d'/d`` DCS, and mapping the query
-into that space (a ``d x d'`` matrix product) as ``d'`` DCS, as the paper's budgets do; so claims
-are real numbers.
+into that space (a ``d x d'`` matrix product) as ``d'`` DCS, which is how the settings the
+authors published add up; so claims are real numbers.
 """
 
 from __future__ import annotations
