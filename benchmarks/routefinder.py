@@ -4,7 +4,9 @@ For every chosen set of the manifest (built by ``vrpsolve generate test-sets``),
 ``--instances`` instances are solved by the policy in one batch (``--strategy``; time per
 instance = batch wall time / instances) and by PyVRP with ``--reference-time`` seconds each. PyVRP
 costs are cached in ``--reference-cache`` (a CSV keyed by set, instance and time limit), so the
-expensive reference is computed once and reused. Every cost is the evaluator's::
+expensive reference is computed once and reused. With ``--ls-time T``, ``routefinder+ls`` and
+PyVRP alone also get ``T`` seconds per instance, and their gaps to the reference are reported
+beside the policy's. Every cost is the evaluator's::
 
     .venv/bin/python -m benchmarks.routefinder --policy policies/routefinder-n50.pt \\
         --sizes 50 --instances 128 --reference-time 10 --jobs 2 --out results/routefinder-n50
@@ -105,22 +107,45 @@ def evaluate_sets(args: argparse.Namespace) -> list[dict[str, Any]]:
             cache_path=args.reference_cache,
             label=name,
         )
+        searched = _with_search(instances, args, name) if args.ls_time > 0 else {}
         for k, (inst, reference) in enumerate(zip(instances, references, strict=True)):
             evaluation = evaluate(inst, solution_for_instance(inst, actions[k]))
             cost = evaluation.cost if evaluation.feasible else math.inf
-            rows.append(
-                {
-                    "set": name,
-                    "variant": entry["variant"],
-                    "customers": entry["customers"],
-                    "instance": k,
-                    "policy_cost": cost,
-                    "reference_cost": reference,
-                    "gap": 100.0 * (cost - reference) / reference,
-                    "ms_per_instance": 1000.0 * timings[name],
-                }
-            )
+            row = {
+                "set": name,
+                "variant": entry["variant"],
+                "customers": entry["customers"],
+                "instance": k,
+                "policy_cost": cost,
+                "reference_cost": reference,
+                "gap": 100.0 * (cost - reference) / reference,
+                "ms_per_instance": 1000.0 * timings[name],
+            }
+            for column, costs in searched.items():
+                row[column] = 100.0 * (costs[k] - reference) / reference
+            rows.append(row)
     return rows
+
+
+def _with_search(
+    instances: Sequence[RoutingInstance], args: argparse.Namespace, label: str
+) -> dict[str, list[float]]:
+    """Costs of ``routefinder+ls`` and of PyVRP alone, both with ``--ls-time`` seconds each."""
+    from vrpsolve.solve import solve
+
+    search = functools.partial(
+        solve, solver="routefinder+ls", policy=args.policy, time_limit=args.ls_time, seed=1
+    )
+    with ProcessPoolExecutor(args.jobs) as pool:
+        seeded = [result.cost for result in pool.map(search, instances)]
+    alone = pyvrp_references(
+        instances, args.ls_time, jobs=args.jobs, cache_path=args.reference_cache, label=label
+    )
+    return {"ls_gap": seeded, "pyvrp_short_gap": alone}
+
+
+SEARCH_COLUMNS = {"ls_gap": "+ls gap %", "pyvrp_short_gap": "pyvrp short gap %"}
+"""Per-instance columns of the ``--ls-time`` comparison and their titles in the summary."""
 
 
 def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -131,28 +156,30 @@ def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     table = []
     for (variant, size), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
         feasible = [r for r in members if math.isfinite(r["policy_cost"])]
-        table.append(
-            {
-                "variant": variant,
-                "n": size,
-                "instances": len(members),
-                "feasible": len(feasible),
-                "gap %": sum(r["gap"] for r in feasible) / max(1, len(feasible)),
-                "ms/instance": members[0]["ms_per_instance"],
-            }
-        )
+        line = {
+            "variant": variant,
+            "n": size,
+            "instances": len(members),
+            "feasible": len(feasible),
+            "gap %": sum(r["gap"] for r in feasible) / max(1, len(feasible)),
+            "ms/instance": members[0]["ms_per_instance"],
+        }
+        for column, title in SEARCH_COLUMNS.items():
+            if column in members[0]:
+                line[title] = sum(r[column] for r in members) / len(members)
+        table.append(line)
     for size in sorted({t["n"] for t in table}):
         part = [t for t in table if t["n"] == size]
-        table.append(
-            {
-                "variant": "mean",
-                "n": size,
-                "instances": sum(t["instances"] for t in part),
-                "feasible": sum(t["feasible"] for t in part),
-                "gap %": sum(t["gap %"] for t in part) / len(part),
-                "ms/instance": sum(t["ms/instance"] for t in part) / len(part),
-            }
-        )
+        mean = {
+            "variant": "mean",
+            "n": size,
+            "instances": sum(t["instances"] for t in part),
+            "feasible": sum(t["feasible"] for t in part),
+        }
+        for title in part[0]:
+            if title not in mean and title != "variant":
+                mean[title] = sum(t[title] for t in part) / len(part)
+        table.append(mean)
     return table
 
 
@@ -179,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference-time", type=float, default=10.0)
     parser.add_argument("--reference-cache", default="results/reference/pyvrp.csv")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument(
+        "--ls-time",
+        type=float,
+        default=0.0,
+        help="also run routefinder+ls and PyVRP alone with this many seconds each (0: off)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output stem: writes .csv and .md")
     args = parser.parse_args(argv)

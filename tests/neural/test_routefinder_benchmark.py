@@ -46,3 +46,21 @@ def test_evaluation_writes_gaps_and_caches_references(tmp_path, capsys):
     assert script.main(args) == 0
     assert "PyVRP on" not in capsys.readouterr().err
     assert "| mean | 5 | 6 | 6 |" in (tmp_path / "r.md").read_text()
+
+
+def test_search_comparison_reports_seeded_and_plain_pyvrp_gaps(tmp_path):
+    """With --ls-time, routefinder+ls and PyVRP alone are reported; +ls is no worse than built."""
+    sets = [s for s in fixed_sets(("routefinder",), (6,), count=2) if s.variant == "CVRP"]
+    manifest = build_fixed_sets(tmp_path / "sets", sets)
+    torch.manual_seed(0)
+    policy = RoutingPolicy(ModelConfig(embed_dim=8, num_layers=1, num_heads=2, ff_hidden=8))
+    save_checkpoint(Checkpoint(policy, {}, {}), tmp_path / "p.pt")
+    args = ["--policy", str(tmp_path / "p.pt"), "--manifest", str(manifest), "--sizes", "6"]
+    args += ["--variants", "CVRP", "--reference-time", "0.2", "--ls-time", "0.1"]
+    args += ["--reference-cache", str(tmp_path / "ref.csv"), "--out", str(tmp_path / "r")]
+    assert _load_script().main(args) == 0
+    with (tmp_path / "r.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2
+    assert all(float(r["ls_gap"]) <= float(r["gap"]) + 1e-9 for r in rows)
+    assert "+ls gap %" in (tmp_path / "r.md").read_text()
