@@ -10,6 +10,7 @@ from vrpsolve.catalog import best_known
 from vrpsolve.problems.flow_admission import FlowEvaluation, FlowSolution
 from vrpsolve.problems.graph_search import SearchEvaluation, SearchSolution
 from vrpsolve.problems.packet_network import SimulationReport
+from vrpsolve.problems.path_query import PathEvaluation, PathSolution
 from vrpsolve.problems.routing import Evaluation, Solution
 from vrpsolve.solvers.base import Result
 
@@ -36,8 +37,10 @@ def _best_known_fields(name: str, cost: float | None) -> dict[str, Any]:
 
 def evaluation_record(
     name: str,
-    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | None,
-    evaluation: Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | None,
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None,
+    evaluation: (
+        Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | PathEvaluation | None
+    ),
 ) -> dict[str, Any]:
     """The evaluator's verdict as a JSON-ready dict.
 
@@ -45,10 +48,12 @@ def evaluation_record(
     ``violations`` (each with ``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of
     node indices), ``bks`` and ``gap`` (percent, when the instance is bundled and the solution
     feasible). Flow admission: see :func:`flow_record`; packet routing: :func:`packet_record`;
-    graph search: :func:`search_record`.
+    graph search: :func:`search_record`; path queries: :func:`path_record`.
     """
     if isinstance(solution, SearchSolution) or isinstance(evaluation, SearchEvaluation):
         return search_record(name, evaluation)  # type: ignore[arg-type]
+    if isinstance(solution, PathSolution) or isinstance(evaluation, PathEvaluation):
+        return path_record(name, evaluation)  # type: ignore[arg-type]
     if isinstance(evaluation, SimulationReport) or not isinstance(
         solution, Solution | FlowSolution | None
     ):
@@ -128,6 +133,34 @@ def search_record(name: str, evaluation: SearchEvaluation | None) -> dict[str, A
     for key in ("recall_at_1", "recall_at_k", "k", "mean_dcs", "max_dcs", "budget"):
         value = None if evaluation is None else getattr(evaluation, key)
         record[key] = round(value, 4) if isinstance(value, float) else value
+    record["feasible"] = evaluation is not None and evaluation.feasible
+    record["violations"] = [
+        {"kind": v.kind, "message": v.message, "query": v.query}
+        for v in (evaluation.violations if evaluation is not None else ())
+    ]
+    return record
+
+
+def path_record(name: str, evaluation: PathEvaluation | None) -> dict[str, Any]:
+    """A path-query verdict as a JSON-ready dict.
+
+    Keys: ``instance``, ``success_rate`` (the objective), ``succeeded``, ``queries``,
+    ``mean_stretch`` and ``max_stretch`` (over the successful queries; ``None`` without any),
+    ``feasible`` and ``violations`` (``kind``, ``message``, ``query``).
+    """
+    record: dict[str, Any] = {"instance": name}
+    if evaluation is None:
+        record.update(dict.fromkeys(("success_rate", "succeeded", "queries")))
+        record.update(mean_stretch=None, max_stretch=None)
+    else:
+        record.update(
+            success_rate=round(evaluation.success_rate, 4),
+            succeeded=evaluation.num_successes,
+            queries=int(evaluation.successes.size),
+        )
+        for key in ("mean_stretch", "max_stretch"):
+            value = getattr(evaluation, key)
+            record[key] = None if math.isnan(value) else round(value, 4)
     record["feasible"] = evaluation is not None and evaluation.feasible
     record["violations"] = [
         {"kind": v.kind, "message": v.message, "query": v.query}

@@ -5,7 +5,9 @@ answer is judged by that family's evaluator: :func:`~vrpsolve.problems.routing.e
 routing, :func:`~vrpsolve.problems.flow_admission.evaluate_flows` for flow admission, for
 packet routing :func:`~vrpsolve.problems.packet_network.evaluate_policy`, which simulates the
 routing policy a solver returns (its solution), and for nearest-neighbour search on similarity
-graphs :func:`~vrpsolve.problems.graph_search.evaluate_search` (Recall@1 at a DCS budget).
+graphs :func:`~vrpsolve.problems.graph_search.evaluate_search` (Recall@1 at a DCS budget), and
+for path queries on networks :func:`~vrpsolve.problems.path_query.evaluate_paths` (success rate,
+stretch against Dijkstra).
 """
 
 from __future__ import annotations
@@ -17,9 +19,16 @@ from typing import Any
 from vrpsolve.problems.flow_admission import FlowAdmissionInstance, evaluate_flows
 from vrpsolve.problems.graph_search import GraphSearchInstance, evaluate_search
 from vrpsolve.problems.packet_network import PacketNetwork, evaluate_policy
+from vrpsolve.problems.path_query import PathQueryInstance, evaluate_paths
 from vrpsolve.problems.routing import RoutingInstance, evaluate
 
-Instance = RoutingInstance | FlowAdmissionInstance | PacketNetwork | GraphSearchInstance
+Instance = (
+    RoutingInstance
+    | FlowAdmissionInstance
+    | PacketNetwork
+    | GraphSearchInstance
+    | PathQueryInstance
+)
 """An instance of any family."""
 
 
@@ -38,6 +47,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("flow_admission", FlowAdmissionInstance, evaluate_flows, minimise=False),
     Family("packet_routing", PacketNetwork, evaluate_policy, minimise=True),
     Family("graph_search", GraphSearchInstance, evaluate_search, minimise=False),
+    Family("path_query", PathQueryInstance, evaluate_paths, minimise=False),
 )
 """Every family vrpsolve solves."""
 

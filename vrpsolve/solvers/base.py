@@ -15,6 +15,7 @@ from vrpsolve.problems.flow_admission import (
 )
 from vrpsolve.problems.graph_search import SearchEvaluation, SearchSolution, SearchViolation
 from vrpsolve.problems.packet_network import SimulationReport
+from vrpsolve.problems.path_query import PathEvaluation, PathSolution, PathViolation
 from vrpsolve.problems.routing import Evaluation, Solution, Violation
 
 if TYPE_CHECKING:
@@ -38,8 +39,9 @@ class Status(StrEnum):
 class SolverOutput:
     """What a solver adapter hands back before the evaluator has judged it."""
 
-    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | None
-    """Routes, admitted paths, (packet routing) a routing policy, or ranked search answers."""
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None
+    """Routes, admitted paths, (packet routing) a routing policy, ranked search answers, or
+    query paths."""
     proved_optimal: bool = False
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
@@ -58,8 +60,10 @@ class Result:
     status: Status
     runtime: float
     """Wall-clock seconds spent in the solver."""
-    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | None
-    evaluation: Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | None
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None
+    evaluation: (
+        Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | PathEvaluation | None
+    )
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -72,7 +76,8 @@ class Result:
     def cost(self) -> float:
         """The evaluator's routing cost; ``math.inf`` when infeasible or without a solution.
 
-        For a family that maximises (flow admission, graph search) use :attr:`objective`.
+        For a family that maximises (flow admission, graph search, path queries) use
+        :attr:`objective`.
         """
         if isinstance(self.evaluation, Evaluation):
             return self.evaluation.penalised_cost
@@ -84,7 +89,9 @@ class Result:
         return self.evaluation.objective if self.feasible and self.evaluation else None
 
     @property
-    def violations(self) -> tuple[Violation | FlowViolation | SearchViolation, ...]:
+    def violations(
+        self,
+    ) -> tuple[Violation | FlowViolation | SearchViolation | PathViolation, ...]:
         """The evaluator's violations (empty when feasible or when there is no solution)."""
         return self.evaluation.violations if self.evaluation is not None else ()
 
