@@ -30,6 +30,8 @@ _SOLVERS: dict[str, str] = {
     "packet-shortest-delay": "vrpsolve.solvers.packets:ShortestDelaySolver",
     "q-routing": "vrpsolve.solvers.packets:QRoutingSolver",
     "olpomdp": "vrpsolve.solvers.packets:OlpomdpSolver",
+    "path-greedy": "vrpsolve.solvers.path_routing:PathGreedySolver",
+    "path-learned": "vrpsolve.solvers.path_routing:PathLearnedSolver",
 }
 
 AUTO_PREFERENCE: tuple[str, ...] = (
@@ -48,6 +50,10 @@ FLOW_PREFERENCE: tuple[str, ...] = ("pfar-ilp", "pfar-ga", "pfar-greedy")
 
 PACKET_PREFERENCE: tuple[str, ...] = ("q-routing", "packet-shortest-delay")
 """Packet-routing solvers ``auto`` considers, in order."""
+
+PATH_PREFERENCE: tuple[str, ...] = ("path-greedy",)
+"""Path-query solvers ``auto`` considers. ``path-learned`` needs a policy trained on the kind of
+network, so ``auto`` leaves it to an explicit choice."""
 
 EXACT_LIMITS: dict[str, int] = {"TSP": 150, "VRP": 20, "VRPTW": 15}
 """Largest size (nodes for TSP/ATSP, customers otherwise) that ``auto`` hands to the exact ILP.
@@ -146,8 +152,9 @@ def choose_auto(instance: Any) -> str:
     capable = solvers_supporting(instance)
     if not isinstance(instance, RoutingInstance):
         # Flow admission: the exact ILP (best solution at the time limit); packet routing:
-        # Q-routing, which adapts to load where static shortest paths congest.
-        for candidate in FLOW_PREFERENCE + PACKET_PREFERENCE:
+        # Q-routing, which adapts to load where static shortest paths congest; path queries:
+        # geographic forwarding, which needs no trained policy.
+        for candidate in FLOW_PREFERENCE + PACKET_PREFERENCE + PATH_PREFERENCE:
             if candidate in capable:
                 return candidate
         raise UnsupportedInstanceError(f"no available solver models {instance.name}")
