@@ -30,6 +30,9 @@ _SOLVERS: dict[str, str] = {
     "packet-shortest-delay": "vrpsolve.solvers.packets:ShortestDelaySolver",
     "q-routing": "vrpsolve.solvers.packets:QRoutingSolver",
     "olpomdp": "vrpsolve.solvers.packets:OlpomdpSolver",
+    "graph-greedy": "vrpsolve.solvers.graph_routing:GraphGreedySolver",
+    "graph-beam": "vrpsolve.solvers.graph_routing:GraphBeamSolver",
+    "graph-learned": "vrpsolve.solvers.graph_routing:GraphLearnedSolver",
     "path-greedy": "vrpsolve.solvers.path_routing:PathGreedySolver",
     "path-learned": "vrpsolve.solvers.path_routing:PathLearnedSolver",
 }
@@ -50,6 +53,10 @@ FLOW_PREFERENCE: tuple[str, ...] = ("pfar-ilp", "pfar-ga", "pfar-greedy")
 
 PACKET_PREFERENCE: tuple[str, ...] = ("q-routing", "packet-shortest-delay")
 """Packet-routing solvers ``auto`` considers, in order."""
+
+GRAPH_PREFERENCE: tuple[str, ...] = ("graph-beam", "graph-greedy")
+"""Graph-search solvers ``auto`` considers, in order. ``graph-learned`` needs a policy trained for
+the instance's kind of data, so ``auto`` leaves it to an explicit choice."""
 
 PATH_PREFERENCE: tuple[str, ...] = ("path-greedy",)
 """Path-query solvers ``auto`` considers. ``path-learned`` needs a policy trained on the kind of
@@ -152,9 +159,10 @@ def choose_auto(instance: Any) -> str:
     capable = solvers_supporting(instance)
     if not isinstance(instance, RoutingInstance):
         # Flow admission: the exact ILP (best solution at the time limit); packet routing:
-        # Q-routing, which adapts to load where static shortest paths congest; path queries:
-        # geographic forwarding, which needs no trained policy.
-        for candidate in FLOW_PREFERENCE + PACKET_PREFERENCE + PATH_PREFERENCE:
+        # Q-routing, which adapts to load where static shortest paths congest; graph search:
+        # beam search, which needs no trained policy; path queries: geographic forwarding, idem.
+        preference = FLOW_PREFERENCE + PACKET_PREFERENCE + GRAPH_PREFERENCE + PATH_PREFERENCE
+        for candidate in preference:
             if candidate in capable:
                 return candidate
         raise UnsupportedInstanceError(f"no available solver models {instance.name}")
