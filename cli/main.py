@@ -22,11 +22,12 @@ from vrpsolve.io import FORMATS, read_instance, read_solution, write_solution
 from vrpsolve.problems.families import Instance, family_of
 from vrpsolve.problems.flow_admission import FlowAdmissionInstance, FlowSolution
 from vrpsolve.problems.packet_network import PacketNetwork, SimulationReport
-from vrpsolve.problems.routing import Solution
+from vrpsolve.problems.routing import RoutingInstance, Solution
 from vrpsolve.report import evaluation_record, render_table, result_record
 from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError, resolve
 
 from .generate import add_generate_parser
+from .graph import add_graph_parser
 from .options import BadInput, split_option
 from .progress import time_budget_bar
 from .train import add_train_parser
@@ -244,6 +245,9 @@ def cmd_info(args: argparse.Namespace) -> int:
                 }
             )
             continue
+        if not isinstance(inst, RoutingInstance):  # graph search, path queries
+            _print_lines({"file": path, "name": inst.name, "problem": family_of(inst).name})
+            continue
         fleet = [
             f"{'unlimited' if vt.num_available is None else vt.num_available} x "
             f"capacity {vt.capacity:g}" + (" (open)" if vt.open_route else "")
@@ -393,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_generate_parser(sub)
     add_train_parser(sub)
+    add_graph_parser(sub)
     return parser
 
 

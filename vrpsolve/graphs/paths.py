@@ -110,7 +110,7 @@ def osm_path(city: str | Path) -> Path:
     found = sorted(OSM_DIR.glob(f"{city}.osm*"))
     if not found:
         known = sorted(p.name.split(".")[0] for p in OSM_DIR.glob("*.osm*"))
-        raise InputError(f"no shipped OSM extract for {city!r}; known: {', '.join(known)}")
+        raise InputError(f"no shipped OSM extract of that name; known: {', '.join(known)}", city)
     return found[0]
 
 
