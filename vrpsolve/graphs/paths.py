@@ -36,6 +36,12 @@ Learned routing (:func:`train_path_routing`)
     representations, from coordinates padded with zeros or with degree features, routed no
     better in trials on random geometric and road graphs.)
 
+Packet routing (:class:`GreedyPacketPolicy`)
+    Either greedy rule as a routing policy of :mod:`vrpsolve.packets.simulator`: a next-hop table
+    computed from a :class:`~vrpsolve.problems.packet_network.PacketNetwork`'s coordinates (or
+    the model's representations of its nodes), judged by
+    :func:`~vrpsolve.problems.packet_network.evaluate_policy`.
+
 Torch runs on the CPU with one thread while training (the setting is restored).
 """
 
