@@ -121,3 +121,9 @@ def test_checkpoints_round_trip_weights_config_and_metadata(trained, tmp_path):
         load_checkpoint(tmp_path / "other.pt")
     with pytest.raises(ValueError, match="expects 16-d"):
         load_router(path, PATH, LINE)
+
+
+def test_representations_wider_than_the_vectors_are_refused():
+    """A learned space wider than the base vectors is refused when the config is made."""
+    with pytest.raises(ValueError, match="out_dim"):
+        RoutingConfig(dim=4, out_dim=8)

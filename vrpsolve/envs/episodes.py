@@ -1,10 +1,14 @@
-"""Which instance an episode of an instance-backed Gymnasium environment uses."""
+"""Shared pieces of the instance-backed Gymnasium environments: the episode's instance and what
+happens on a forbidden action."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+
+InvalidAction = Literal["raise", "terminate"]
+"""On a forbidden action: raise ``ValueError``, or end the episode with a penalty."""
 
 
 def episode_index(options: dict[str, Any], next_index: int, count: int) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -28,12 +28,11 @@ from vrpsolve.envs.convert import (
     solution_for_instance,
     to_routing_instance,
 )
-from vrpsolve.envs.episodes import episode_index
+from vrpsolve.envs.episodes import InvalidAction, episode_index
 from vrpsolve.envs.generators import RoutingGenerator
 from vrpsolve.envs.routing import RoutingEnv
 from vrpsolve.problems.routing import RoutingInstance, Solution
 
-InvalidAction = Literal["raise", "terminate"]
 """What :meth:`RoutingGymEnv.step` does with an action the mask forbids."""
 
 Observation = dict[str, Any]

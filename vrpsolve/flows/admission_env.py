@@ -27,7 +27,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from vrpsolve.envs.episodes import episode_index
+from vrpsolve.envs.episodes import InvalidAction, episode_index
 from vrpsolve.flows.greedy import admission_order
 from vrpsolve.flows.ilp import candidate_paths
 from vrpsolve.problems.flow_admission import (
@@ -42,7 +42,6 @@ from vrpsolve.problems.flow_admission import (
 InstanceGenerator = Callable[[np.random.Generator], FlowAdmissionInstance]
 """Draws one instance from the generator it is given."""
 
-InvalidAction = Literal["raise", "terminate"]
 """What :meth:`FlowAdmissionEnv.step` does with an action the mask forbids."""
 
 RewardMode = Literal["auto", "priority", "lexicographic"]

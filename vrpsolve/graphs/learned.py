@@ -88,6 +88,10 @@ class RoutingConfig:
     """Training queries held out to pick the best policy."""
     eval_every: int = 50
 
+    def __post_init__(self) -> None:
+        if not 0 < self.out_dim <= self.dim:
+            raise ValueError(f"out_dim must be in 1..dim={self.dim}, got {self.out_dim}")
+
 
 @dataclass(frozen=True)
 class TrainingRecord:
@@ -434,7 +438,7 @@ def _train(
                 states.append((row, ids, right, last))
         if not states:
             continue
-        loss = _imitation_loss(
+        loss = imitation_loss(
             model, vertices, model.queries(torch.as_tensor(train_q[pick])), states
         )
         optimiser.zero_grad()
@@ -515,7 +519,7 @@ def _rollout(
     return states
 
 
-def _imitation_loss(
+def imitation_loss(
     model: RoutingModel,
     vertices: torch.Tensor,
     queries: torch.Tensor,

@@ -63,7 +63,7 @@ from vrpsolve.errors import InputError
 from vrpsolve.graphs.learned import (
     RoutingConfig,
     RoutingModel,
-    _imitation_loss,
+    imitation_loss,
     propagation_matrix,
 )
 from vrpsolve.graphs.search import SimilarityGraph
@@ -535,7 +535,7 @@ def _train(
                 states.append((row, ids, right, False))
         if not states:
             continue
-        loss = _imitation_loss(model, vertices, vertices[torch.as_tensor(targets)], states)
+        loss = imitation_loss(model, vertices, vertices[torch.as_tensor(targets)], states)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

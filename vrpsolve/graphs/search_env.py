@@ -17,17 +17,16 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from vrpsolve.envs.episodes import episode_index
+from vrpsolve.envs.episodes import InvalidAction, episode_index
 from vrpsolve.graphs.search import DistanceCounter, SimilarityGraph
 from vrpsolve.problems.graph_search import EMPTY, GraphSearchInstance, SearchSolution
 
-InvalidAction = Literal["raise", "terminate"]
 """What :meth:`GraphSearchEnv.step` does with an action the mask forbids."""
 
 Observation = dict[str, Any]
