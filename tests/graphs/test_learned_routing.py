@@ -117,7 +117,7 @@ def test_checkpoints_round_trip_weights_config_and_metadata(trained, tmp_path):
     )
     assert path.stat().st_size < 200_000
     torch.save({"kind": "other"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not a learned-routing checkpoint"):
+    with pytest.raises(ValueError, match="not a graph-routing checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
     with pytest.raises(ValueError, match="expects 16-d"):
         load_router(path, PATH, LINE)

@@ -41,17 +41,19 @@ from __future__ import annotations
 
 import hashlib
 import math
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from vrpsolve.errors import InputError
 from vrpsolve.graphs.search import DistanceCounter, SearchTrace, SimilarityGraph, beam_search
 from vrpsolve.problems.graph_search import EMPTY, SearchSolution
 
@@ -317,12 +319,16 @@ def graph_fingerprint(graph: SimilarityGraph) -> str:
     return digest.hexdigest()
 
 
+RecordT = TypeVar("RecordT")
+"""The validation record type of a training run."""
+
+
 @dataclass
-class TrainingRun:
+class TrainingRun(Generic[RecordT]):
     """A trained model with its validation history and the wall time it took."""
 
     model: RoutingModel
-    history: list[TrainingRecord] = field(default_factory=list)
+    history: list[RecordT] = field(default_factory=list)
     seconds: float = 0.0
     best_step: int = 0
 
@@ -336,7 +342,7 @@ def train_routing(
     *,
     seed: int = 0,
     log: Callable[[TrainingRecord], None] | None = None,
-) -> TrainingRun:
+) -> TrainingRun[TrainingRecord]:
     """Train a routing model on ``graph`` by imitation of the BFS oracle (see the module).
 
     Parameters
@@ -373,7 +379,7 @@ def _train(
     config: RoutingConfig,
     seed: int,
     log: Callable[[TrainingRecord], None] | None,
-) -> TrainingRun:
+) -> TrainingRun[TrainingRecord]:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     base = np.array(base, dtype=np.float32)
@@ -390,7 +396,7 @@ def _train(
     reverse = _reversed(graph)
     x = torch.as_tensor(base)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    run = TrainingRun(model)
+    run: TrainingRun[TrainingRecord] = TrainingRun(model)
     start = time.perf_counter()
     best = (-1.0, {k: v.clone() for k, v in model.state_dict().items()})
     cost = config.out_dim / config.dim
@@ -549,15 +555,22 @@ def imitation_loss(
     return total
 
 
-def save_checkpoint(path: str | Path, run: TrainingRun, metadata: dict[str, Any]) -> None:
+def save_checkpoint(
+    path: str | Path,
+    run: TrainingRun[Any],
+    metadata: dict[str, Any],
+    *,
+    kind: str = CHECKPOINT_KIND,
+) -> None:
     """Save the model's weights (float32), config, validation history and ``metadata``.
 
-    ``metadata`` should say how to rebuild the data and graph (dataset name and seed, builder
-    settings) and carry :func:`graph_fingerprint` of the training graph.
+    ``metadata`` should say how to rebuild the training data (for search: dataset name and seed,
+    builder settings, and :func:`graph_fingerprint` of the training graph). ``kind`` names what
+    the model routes (:data:`CHECKPOINT_KIND` for search; path routing has its own).
     """
     torch.save(
         {
-            "kind": CHECKPOINT_KIND,
+            "kind": kind,
             "config": asdict(run.model.config),
             "state_dict": run.model.state_dict(),
             "history": [asdict(record) for record in run.history],
@@ -569,11 +582,20 @@ def save_checkpoint(path: str | Path, run: TrainingRun, metadata: dict[str, Any]
     )
 
 
-def load_checkpoint(path: str | Path) -> tuple[RoutingModel, dict[str, Any]]:
-    """A saved routing model and its checkpoint dict (config, history, metadata)."""
-    checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
-    if checkpoint.get("kind") != CHECKPOINT_KIND:
-        raise ValueError(f"{path} is not a learned-routing checkpoint")
+def load_checkpoint(
+    path: str | Path, *, kind: str = CHECKPOINT_KIND
+) -> tuple[RoutingModel, dict[str, Any]]:
+    """A saved routing model of ``kind`` and its checkpoint dict (config, history, metadata).
+
+    Raises :class:`~vrpsolve.errors.InputError` (naming the file) for an unreadable file or a
+    checkpoint of another kind.
+    """
+    try:
+        checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as error:
+        raise InputError(f"cannot read the checkpoint ({error})", path) from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("kind") != kind:
+        raise InputError(f"not a {kind} checkpoint", path)
     model = RoutingModel(RoutingConfig(**checkpoint["config"]))
     model.load_state_dict(checkpoint["state_dict"])
     model.eval()

@@ -48,10 +48,9 @@ Torch runs on the CPU with one thread while training (the setting is restored).
 from __future__ import annotations
 
 import math
-import pickle
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +62,11 @@ from vrpsolve.errors import InputError
 from vrpsolve.graphs.learned import (
     RoutingConfig,
     RoutingModel,
+    TrainingRun,
     imitation_loss,
+    load_checkpoint,
     propagation_matrix,
+    save_checkpoint,
 )
 from vrpsolve.graphs.search import SimilarityGraph
 from vrpsolve.problems.path_query import (
@@ -348,16 +350,6 @@ class PathTrainingRecord:
     """Wall-clock seconds since training started."""
 
 
-@dataclass
-class PathTrainingRun:
-    """A trained model with its validation history and the wall time it took."""
-
-    model: RoutingModel
-    history: list[PathTrainingRecord] = field(default_factory=list)
-    seconds: float = 0.0
-    best_step: int = 0
-
-
 def path_config(**settings: Any) -> RoutingConfig:
     """The default model and training settings of learned path routing, with overrides."""
     defaults: dict[str, Any] = {
@@ -421,7 +413,7 @@ def train_path_routing(
     *,
     seed: int = 0,
     log: Callable[[PathTrainingRecord], None] | None = None,
-) -> PathTrainingRun:
+) -> TrainingRun[PathTrainingRecord]:
     """Train learned greedy routing by imitation of the shortest-path oracle (see the module).
 
     Parameters
@@ -482,7 +474,7 @@ def _train(
     config: RoutingConfig,
     seed: int,
     log: Callable[[PathTrainingRecord], None] | None,
-) -> PathTrainingRun:
+) -> TrainingRun[PathTrainingRecord]:
     if not training:
         raise ValueError("no training network given")
     torch.manual_seed(seed)
@@ -494,7 +486,7 @@ def _train(
     propagate = propagation_matrix(union.graph)
     x = torch.as_tensor(union.features)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    run = PathTrainingRun(model)
+    run: TrainingRun[PathTrainingRecord] = TrainingRun(model)
     start = time.perf_counter()
     best = (-1.0, math.inf, {k: v.clone() for k, v in model.state_dict().items()})
     loss_value = math.nan
@@ -595,34 +587,16 @@ def _rollout(
     return states
 
 
-def save_path_checkpoint(path: str | Path, run: PathTrainingRun, metadata: dict[str, Any]) -> None:
-    """Save the model's weights, config, validation history and ``metadata`` (training data)."""
-    torch.save(
-        {
-            "kind": CHECKPOINT_KIND,
-            "config": asdict(run.model.config),
-            "state_dict": run.model.state_dict(),
-            "history": [asdict(record) for record in run.history],
-            "best_step": run.best_step,
-            "seconds": run.seconds,
-            "metadata": metadata,
-        },
-        Path(path),
-    )
+def save_path_checkpoint(
+    path: str | Path, run: TrainingRun[PathTrainingRecord], metadata: dict[str, Any]
+) -> None:
+    """Save a path-routing model with its history and ``metadata`` (the training networks)."""
+    save_checkpoint(path, run, metadata, kind=CHECKPOINT_KIND)
 
 
 def load_path_checkpoint(path: str | Path) -> tuple[RoutingModel, dict[str, Any]]:
     """A saved path-routing model and its checkpoint dict; ``InputError`` for another file."""
-    try:
-        checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as error:
-        raise InputError(f"cannot read the checkpoint ({error})", path) from None
-    if not isinstance(checkpoint, dict) or checkpoint.get("kind") != CHECKPOINT_KIND:
-        raise InputError("not a learned path-routing checkpoint", path)
-    model = RoutingModel(RoutingConfig(**checkpoint["config"]))
-    model.load_state_dict(checkpoint["state_dict"])
-    model.eval()
-    return model, checkpoint
+    return load_checkpoint(path, kind=CHECKPOINT_KIND)
 
 
 # -- packet routing ------------------------------------------------------------------------------
