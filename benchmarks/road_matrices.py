@@ -32,18 +32,16 @@ Every cost is the evaluator's, on the original matrix::
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from benchmarks.matnet import load_matnet, matnet_tours, tour_solution
-from benchmarks.routefinder import markdown, pyvrp_references
+from benchmarks.routefinder import markdown, pyvrp_references, write_results
 from vrpsolve.problems.routing import RoutingInstance, Solution, evaluate
 
 LKH_RESOLUTION = 100_000
@@ -323,14 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     text = f"{title}\n\n{markdown(gaps)}\n\nms per instance\n\n{markdown(times)}"
     print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.with_suffix(".csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    command = " ".join(["python -m benchmarks.road_matrices", *(argv or sys.argv[1:])])
-    out.with_suffix(".md").write_text(f"```\n{command}\n```\n\n{text}\n")
+    write_results(args.out, rows, text, "benchmarks.road_matrices", argv)
     return 0
 
 

@@ -193,6 +193,21 @@ def markdown(table: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def write_results(
+    stem: str, rows: list[dict[str, Any]], text: str, module: str, argv: Sequence[str] | None
+) -> None:
+    """Write the per-instance ``rows`` to ``<stem>.csv`` and the command and ``text`` to
+    ``<stem>.md``."""
+    out = Path(stem)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.with_suffix(".csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    command = " ".join([f"python -m {module}", *(sys.argv[1:] if argv is None else argv)])
+    out.with_suffix(".md").write_text(f"```\n{command}\n```\n\n{text}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the evaluation; print the table and write ``<out>.csv`` and ``<out>.md``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -222,14 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = summary(rows)
     text = markdown(table)
     print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.with_suffix(".csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    command = " ".join(["python -m benchmarks.routefinder", *(argv or sys.argv[1:])])
-    out.with_suffix(".md").write_text(f"```\n{command}\n```\n\n{text}\n")
+    write_results(args.out, rows, text, "benchmarks.routefinder", argv)
     return 0
 
 
