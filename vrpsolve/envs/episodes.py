@@ -11,6 +11,15 @@ InvalidAction = Literal["raise", "terminate"]
 """On a forbidden action: raise ``ValueError``, or end the episode with a penalty."""
 
 
+def reset_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    """A copy of ``reset``'s options; ``ValueError`` for any option besides ``"index"``."""
+    options = dict(options or {})
+    unknown = sorted(set(options) - {"index"})
+    if unknown:
+        raise ValueError(f"unknown reset options {unknown}; the only one is 'index'")
+    return options
+
+
 def episode_index(options: dict[str, Any], next_index: int, count: int) -> int:
     """``options["index"]`` if given (checked), else ``next_index``; ``ValueError`` if bad."""
     index = options.get("index", next_index)

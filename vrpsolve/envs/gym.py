@@ -28,7 +28,7 @@ from vrpsolve.envs.convert import (
     solution_for_instance,
     to_routing_instance,
 )
-from vrpsolve.envs.episodes import InvalidAction, episode_index
+from vrpsolve.envs.episodes import InvalidAction, episode_index, reset_options
 from vrpsolve.envs.generators import RoutingGenerator
 from vrpsolve.envs.routing import RoutingEnv
 from vrpsolve.problems.routing import RoutingInstance, Solution
@@ -216,10 +216,7 @@ class RoutingGymEnv(gym.Env[Observation, np.int64]):
     ) -> tuple[Observation, dict[str, Any]]:
         """Start an episode on the next instance; ``options={"index": k}`` picks instance ``k``."""
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - {"index"})
-        if unknown:
-            raise ValueError(f"unknown reset options {unknown}; the only one is 'index'")
+        options = reset_options(options)
         info: dict[str, Any] = {"cost": 0.0}
         if self._batch is None:
             if "index" in options:

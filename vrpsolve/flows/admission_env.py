@@ -27,7 +27,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from vrpsolve.envs.episodes import InvalidAction, episode_index
+from vrpsolve.envs.episodes import InvalidAction, episode_index, reset_options
 from vrpsolve.flows.greedy import admission_order
 from vrpsolve.flows.ilp import candidate_paths
 from vrpsolve.problems.flow_admission import (
@@ -294,10 +294,7 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
     ) -> tuple[Observation, dict[str, Any]]:
         """Start an episode on the next instance; ``options={"index": j}`` picks instance ``j``."""
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - {"index"})
-        if unknown:
-            raise ValueError(f"unknown reset options {unknown}; the only one is 'index'")
+        options = reset_options(options)
         info: dict[str, Any] = {}
         if self._generator is not None:
             if "index" in options:

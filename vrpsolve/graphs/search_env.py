@@ -23,7 +23,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from vrpsolve.envs.episodes import InvalidAction, episode_index
+from vrpsolve.envs.episodes import InvalidAction, episode_index, reset_options
 from vrpsolve.graphs.search import DistanceCounter, SimilarityGraph
 from vrpsolve.problems.graph_search import EMPTY, GraphSearchInstance, SearchSolution
 
@@ -147,10 +147,7 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
     ) -> tuple[Observation, dict[str, Any]]:
         """Start an episode on the next query; ``options={"index": j}`` picks query ``j``."""
         super().reset(seed=seed)
-        options = dict(options or {})
-        unknown = sorted(set(options) - {"index"})
-        if unknown:
-            raise ValueError(f"unknown reset options {unknown}; the only one is 'index'")
+        options = reset_options(options)
         if seed is not None:
             self._next_index = 0
         count = self.instance.num_queries
