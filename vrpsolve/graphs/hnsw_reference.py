@@ -25,10 +25,11 @@ from vrpsolve.graphs.search import (
     DistanceCounter,
     SearchTrace,
     SimilarityGraph,
+    answer_queries,
     beam_search,
     greedy_search,
 )
-from vrpsolve.problems.graph_search import EMPTY, SearchSolution
+from vrpsolve.problems.graph_search import SearchSolution
 
 _HEADER = struct.Struct("<QQQQQQiIQQQdQ")
 """hnswlib's index header: offsetLevel0, max_elements, cur_element_count, size_data_per_element,
@@ -163,10 +164,6 @@ def search_hnsw_queries(
     k: int,
 ) -> SearchSolution:
     """:func:`hnsw_search` for every query with ``budget`` DCS each; answers and DCS spent."""
-    ids = np.full((len(queries), k), EMPTY, dtype=np.int64)
-    dcs = np.zeros(len(queries))
-    for i, query in enumerate(queries):
-        trace = hnsw_search(graph, DistanceCounter(base, query, budget=budget), ef=ef, k=k)
-        ids[i, : trace.ids.size] = trace.ids
-        dcs[i] = trace.dcs
-    return SearchSolution(ids, dcs)
+    return answer_queries(
+        lambda counter: hnsw_search(graph, counter, ef=ef, k=k), base, queries, budget=budget, k=k
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -258,10 +259,25 @@ def search_queries(
 
     Each query gets its own :class:`DistanceCounter` over ``base`` with ``budget`` DCS.
     """
+    return answer_queries(
+        lambda counter: beam_search(graph, counter, ef=ef, k=k), base, queries, budget=budget, k=k
+    )
+
+
+def answer_queries(
+    search: Callable[[DistanceCounter], SearchTrace],
+    base: NDArray[np.float32],
+    queries: NDArray[np.float32],
+    *,
+    budget: float | None,
+    k: int,
+) -> SearchSolution:
+    """Run ``search`` once per query, each with its own counter over ``base`` and ``budget``
+    DCS; the ranked answers (padded to ``k`` with ``EMPTY``) and the DCS spent."""
     ids = np.full((len(queries), k), EMPTY, dtype=np.int64)
     dcs = np.zeros(len(queries))
     for i, query in enumerate(queries):
-        trace = beam_search(graph, DistanceCounter(base, query, budget=budget), ef=ef, k=k)
+        trace = search(DistanceCounter(base, query, budget=budget))
         ids[i, : trace.ids.size] = trace.ids
         dcs[i] = trace.dcs
     return SearchSolution(ids, dcs)
