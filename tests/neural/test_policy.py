@@ -114,3 +114,17 @@ def test_training_checkpoints_and_resumes(tmp_path):
     assert resumed.train_state["step"] == 3
     assert resumed.train_state["reference"] == first.train_state["reference"]
     assert any("resuming" in line for line in logged)
+
+
+def test_a_resumed_run_takes_the_new_learning_rate(tmp_path):
+    """Resuming with a lower rate (a decay phase) applies it and records it in the history."""
+    config = TrainConfig(customers=6, batch_size=4, steps=1, validation_size=4, reference_time=0.05)
+    out = tmp_path / "policy.pt"
+    train(config, SMALL, out, log=lambda _: None)
+    logged: list[str] = []
+    lower = TrainConfig(**{**config.__dict__, "steps": 2, "learning_rate": 3e-5})
+    resumed = train(lower, SMALL, out, log=logged.append)
+    assert "learning rate 0.0003 -> 3e-05" in logged
+    assert [entry["learning_rate"] for entry in resumed.train_state["history"]] == [3e-4, 3e-5]
+    assert resumed.optimizer is not None
+    assert {group["lr"] for group in resumed.optimizer["param_groups"]} == {3e-5}

@@ -137,6 +137,10 @@ def train(
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
     if resume and out.exists() and checkpoint.optimizer is not None:
         optimizer.load_state_dict(checkpoint.optimizer)
+        for group in optimizer.param_groups:  # a resumed run may lower the rate (a decay phase)
+            if group["lr"] != config.learning_rate:
+                log(f"learning rate {group['lr']:g} -> {config.learning_rate:g}")
+                group["lr"] = config.learning_rate
 
     validation = generator(config.validation_size, seed=config.validation_seed)
     if not state.reference:
@@ -150,7 +154,15 @@ def train(
     def checkpoint_now() -> Checkpoint:
         state.seconds = time.perf_counter() - began
         gaps = validate(policy, env, validation, state.reference)
-        state.history.append({"step": state.step, "seconds": round(state.seconds, 1), **gaps})
+        state.history.append(
+            {
+                "step": state.step,
+                "seconds": round(state.seconds, 1),
+                "learning_rate": config.learning_rate,
+                "batch_size": config.batch_size,
+                **gaps,
+            }
+        )
         log(
             f"step {state.step}: validation gap {gaps['mean']:.2f}% "
             f"({state.seconds / 60:.1f} min) "
