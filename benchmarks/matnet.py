@@ -105,13 +105,18 @@ def tour_solution(instance: RoutingInstance, tour: Sequence[int]) -> Solution:
 
 
 def matnet_tours(
-    instances: Sequence[RoutingInstance], policy: MatNetPolicy, *, seed: int = 0
+    instances: Sequence[RoutingInstance],
+    policy: MatNetPolicy,
+    *,
+    seed: int = 0,
+    draws: int = 1,
 ) -> list[list[int]]:
     """Best greedy tour of each (A)TSP instance over all start nodes (all of one size).
 
     The column inputs are random one-hot vectors, drawn from ``seed`` without touching torch's
-    global random state. Raises ``ValueError`` for anything but a (A)TSP, or for more nodes than
-    the embedding has dimensions.
+    global random state. ``draws`` > 1 is MatNet's own instance augmentation: the rollouts are
+    repeated with that many independent one-hot draws and the best tour is kept. Raises
+    ``ValueError`` for anything but a (A)TSP, or for more nodes than the embedding has dimensions.
     """
     for instance in instances:
         if not instance.is_tsp:
@@ -135,12 +140,19 @@ def matnet_tours(
         torch.manual_seed(seed)
         for first in range(0, len(instances), chunk):
             part = matrices[first : first + chunk]
-            td = env.reset(TensorDict({"cost_matrix": part}, batch_size=[len(part)]))
-            out = policy(td, env, phase="test", num_starts=size, decode_type="multistart_greedy")
-            reward = unbatchify(out["reward"], size)
-            actions = unbatchify(out["actions"], size)
-            best = reward.argmax(1)
-            tours += actions[torch.arange(len(part)), best].tolist()
+            best_reward = torch.full((len(part),), -math.inf)
+            best_tour = torch.zeros(len(part), size, dtype=torch.long)
+            for _ in range(draws):
+                td = env.reset(TensorDict({"cost_matrix": part}, batch_size=[len(part)]))
+                out = policy(
+                    td, env, phase="test", num_starts=size, decode_type="multistart_greedy"
+                )
+                reward = unbatchify(out["reward"], size)
+                reward, best = reward.max(1)
+                better = reward > best_reward
+                best_reward[better] = reward[better]
+                best_tour[better] = unbatchify(out["actions"], size)[better, best[better]]
+            tours += best_tour.tolist()
     policy.train(was_training)
     return tours
 

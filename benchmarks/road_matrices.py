@@ -7,7 +7,9 @@ test-sets``; ATSP, ACVRP and ACVRPTW per city, some cities held out of training)
 - ``rrnco``: the RRNCO-style policy (``--rrnco``), decoding ``--strategy`` (default augment);
 - ``rrnco+ls``: its construction, then PyVRP's search, ``--ls-time`` seconds in all;
 - ``routefinder``: the RouteFinder-style policy (``--routefinder``, optional);
-- ``matnet``: rl4co's MatNet trained by :mod:`benchmarks.matnet` (``--matnet``, optional; ATSP);
+- ``matnet``: rl4co's MatNet trained by :mod:`benchmarks.matnet` (``--matnet``, optional; ATSP),
+  greedy from every start; with the ``augment`` strategy over 8 draws of its random one-hot
+  column inputs (MatNet's own augmentation, as many rollouts as the policies' 8 symmetries);
 - ``lkh``: LKH through elkai (ATSP; ``--lkh-runs`` runs), on a rounded integer copy of the matrix
   (largest entry :data:`LKH_RESOLUTION`) unless the matrix is integral already;
 
@@ -43,6 +45,7 @@ import numpy as np
 from benchmarks.matnet import load_matnet, matnet_tours, tour_solution
 from benchmarks.routefinder import markdown, pyvrp_references, write_results
 from vrpsolve.problems.routing import RoutingInstance, Solution, evaluate
+from vrpsolve.solvers.neural import AUGMENTATIONS
 
 LKH_RESOLUTION = 100_000
 """Largest entry of the integer matrix LKH gets when the instance's matrix is not integral."""
@@ -91,7 +94,8 @@ def _matnet(instances: list[RoutingInstance], path: str, args: argparse.Namespac
     policy = load_matnet(path)
     matnet_tours(instances[:1], policy)  # warm-up outside the timing
     began = time.perf_counter()
-    tours = matnet_tours(instances, policy, seed=args.seed)
+    draws = AUGMENTATIONS if args.strategy == "augment" else 1  # MatNet's own augmentation
+    tours = matnet_tours(instances, policy, seed=args.seed, draws=draws)
     seconds = (time.perf_counter() - began) / len(instances)
     return [
         (_cost(inst, tour_solution(inst, t)), seconds)

@@ -78,6 +78,20 @@ def test_decoding_is_reproducible_and_leaves_the_global_seed_alone():
     assert torch.equal(torch.rand(1), after)
 
 
+def test_more_one_hot_draws_never_give_a_longer_tour():
+    """Augmentation keeps the best tour over draws; the first draw is the unaugmented one."""
+    torch.manual_seed(0)
+    policy = matnet.make_policy(TINY)
+    instances = _instances("ATSP", 6, seed=4)
+    one = matnet.matnet_tours(instances, policy, seed=2)
+    several = matnet.matnet_tours(instances, policy, seed=2, draws=4)
+    for instance, a, b in zip(instances, one, several, strict=True):
+        cost_one = evaluate(instance, matnet.tour_solution(instance, a)).cost
+        cost_several = evaluate(instance, matnet.tour_solution(instance, b))
+        assert cost_several.feasible and cost_several.cost <= cost_one + 1e-9
+    assert several != one  # some draw found a shorter tour on some instance
+
+
 def test_tour_is_rotated_to_start_after_the_depot():
     """A tour listed from any node becomes one route starting after the depot."""
     instance = _instances("ATSP", 1, seed=0)[0]

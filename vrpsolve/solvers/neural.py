@@ -28,6 +28,9 @@ STRATEGIES = ("greedy", "multistart", "augment", "sampling")
 """Decoding strategies: one greedy rollout; greedy from every start; that over 8 coordinate
 transformations (default); or ``samples`` sampled rollouts."""
 
+AUGMENTATIONS = 8
+"""Copies of each instance the ``augment`` strategy decodes (the symmetries of the square)."""
+
 ROLLOUT_ELEMENTS = 200_000_000
 """Memory budget: rollouts in one batch times nodes squared (each rollout holds the matrices)."""
 
@@ -81,7 +84,7 @@ def construct(
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
     size = instances[0].num_nodes
-    copies = 8 if strategy == "augment" else 1
+    copies = AUGMENTATIONS if strategy == "augment" else 1
     rollouts = {"greedy": 1, "sampling": samples}.get(strategy, size) * copies
     chunk = max(1, ROLLOUT_ELEMENTS // (size * size * rollouts))
     best: list[list[int]] = []
@@ -103,7 +106,7 @@ def _construct_batch(
     td = rescale(from_routing_instances(instances))
     batch, size = len(td), td["distance"].shape[-1]
     env = RoutingEnv(RoutingGenerator(max(1, size - 1)), seed=seed)
-    copies = 8 if strategy == "augment" else 1
+    copies = AUGMENTATIONS if strategy == "augment" else 1
     if copies > 1:
         td = td.repeat(copies)
         td["locs"] = dihedral(td["locs"][:batch])
