@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -110,6 +111,43 @@ class Encoded:
     logit_key: torch.Tensor  # [B, M, d]
 
 
+class PointerKeys(Protocol):
+    """The encoded nodes a pointer step reads (both policies' encodings have them)."""
+
+    glimpse_key: torch.Tensor  # [B, heads, M, d/heads]
+    glimpse_value: torch.Tensor  # [B, heads, M, d/heads]
+    logit_key: torch.Tensor  # [B, M, d]
+
+
+def pointer_log_probs(
+    query: torch.Tensor,
+    encoded: PointerKeys,
+    mask: torch.Tensor,
+    project_glimpse: nn.Module,
+    logit_clip: float,
+    attention_bias: torch.Tensor | float = 0.0,
+    logit_bias: torch.Tensor | float = 0.0,
+) -> torch.Tensor:
+    """One pointer step: masked log-probabilities ``[S * B, M]`` of the next node.
+
+    The ``[S, B, heads, d/heads]`` query attends over the encoded nodes (a glimpse, with an
+    optional additive ``[S, B, heads, M]`` bias), and the projected glimpse scores each node,
+    tanh-clipped at ``logit_clip`` after an optional ``[S, B, M]`` bias. ``mask`` is ``[S, B, M]``
+    (True where a node may be chosen).
+    """
+    starts, batch, heads, _ = query.shape
+    size, dim = encoded.logit_key.shape[1:]
+    scores = torch.einsum("sbhd,bhmd->sbhm", query, encoded.glimpse_key)
+    scores = scores / math.sqrt(dim // heads) + attention_bias
+    attention = torch.softmax(scores.masked_fill(~mask.unsqueeze(2), -math.inf), -1)
+    glimpse = torch.einsum("sbhm,bhmd->sbhd", attention, encoded.glimpse_value)
+    glimpse = project_glimpse(glimpse.reshape(starts, batch, dim))
+    logits = torch.einsum("sbd,bmd->sbm", glimpse, encoded.logit_key) / math.sqrt(dim)
+    logits = logit_clip * torch.tanh(logits + logit_bias)
+    logits = logits.masked_fill(~mask, -math.inf)
+    return torch.log_softmax(logits, -1).view(starts * batch, size)
+
+
 class RoutingPolicy(nn.Module):
     """Encoder-decoder policy over the routing environment; see the module docstring."""
 
@@ -172,13 +210,5 @@ class RoutingPolicy(nn.Module):
         current = nodes.reshape(batch * size, dim)[rows + td["current_node"].view(starts, batch)]
         context = torch.cat([current, context_features(td).view(starts, batch, -1)], -1)
         query = (encoded.graph + self.project_context(context)).view(starts, batch, heads, -1)
-        mask = td["action_mask"].view(starts, batch, 1, size)
-        scores = torch.einsum("sbhd,bhmd->sbhm", query, encoded.glimpse_key)
-        scores = scores / math.sqrt(dim // heads)
-        attention = torch.softmax(scores.masked_fill(~mask, -math.inf), -1)
-        glimpse = torch.einsum("sbhm,bhmd->sbhd", attention, encoded.glimpse_value)
-        glimpse = self.project_glimpse(glimpse.reshape(starts, batch, dim))
-        logits = torch.einsum("sbd,bmd->sbm", glimpse, encoded.logit_key) / math.sqrt(dim)
-        logits = self.config.logit_clip * torch.tanh(logits)
-        logits = logits.masked_fill(~mask.squeeze(2), -math.inf)
-        return torch.log_softmax(logits, -1).view(starts * batch, size)
+        mask = td["action_mask"].view(starts, batch, size)
+        return pointer_log_probs(query, encoded, mask, self.project_glimpse, self.config.logit_clip)

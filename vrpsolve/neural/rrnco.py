@@ -31,7 +31,6 @@ neural solver take either.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import torch
@@ -45,7 +44,7 @@ from vrpsolve.neural.features import (
     global_features,
     node_features,
 )
-from vrpsolve.neural.model import RMSNorm, SwiGLU, widen_input
+from vrpsolve.neural.model import RMSNorm, SwiGLU, pointer_log_probs, widen_input
 
 EDGE_FEATURES = ("distance", "distance_back", "duration", "duration_back", "cos", "sin")
 """Inputs of the adaptive bias for the edge ``i -> j``, in order (direction from ``i`` to ``j``)."""
@@ -254,13 +253,12 @@ class RRNCOPolicy(nn.Module):
         bias = self.decoder_bias(travel.view(starts, batch, size, 2))  # [S, B, M, heads + 1]
         context = torch.cat([current, context_features(td).view(starts, batch, -1)], -1)
         query = (encoded.graph + self.project_context(context)).view(starts, batch, heads, -1)
-        mask = td["action_mask"].view(starts, batch, 1, size)
-        scores = torch.einsum("sbhd,bhmd->sbhm", query, encoded.glimpse_key)
-        scores = scores / math.sqrt(dim // heads) + bias[..., :heads].transpose(-1, -2)
-        attention = torch.softmax(scores.masked_fill(~mask, -math.inf), -1)
-        glimpse = torch.einsum("sbhm,bhmd->sbhd", attention, encoded.glimpse_value)
-        glimpse = self.project_glimpse(glimpse.reshape(starts, batch, dim))
-        logits = torch.einsum("sbd,bmd->sbm", glimpse, encoded.logit_key) / math.sqrt(dim)
-        logits = self.config.logit_clip * torch.tanh(logits + bias[..., heads])
-        logits = logits.masked_fill(~mask.squeeze(2), -math.inf)
-        return torch.log_softmax(logits, -1).view(starts * batch, size)
+        return pointer_log_probs(
+            query,
+            encoded,
+            td["action_mask"].view(starts, batch, size),
+            self.project_glimpse,
+            self.config.logit_clip,
+            attention_bias=bias[..., :heads].transpose(-1, -2),
+            logit_bias=bias[..., heads],
+        )
