@@ -28,7 +28,7 @@ from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceErr
 
 from .generate import add_generate_parser
 from .graph import add_graph_parser
-from .options import BadInput, split_option
+from .options import BadInput, solver_options, split_option
 from .progress import time_budget_bar
 from .train import add_train_parser
 
@@ -90,14 +90,22 @@ def _solve_all(
             with time_budget_bar(f"{instance.name} ({args.solver})", budget, show_progress):
                 results.append(
                     vrpsolve.solve(
-                        instance, args.solver, time_limit=args.time_limit, seed=args.seed
+                        instance,
+                        args.solver,
+                        time_limit=args.time_limit,
+                        seed=args.seed,
+                        **args.solver_options,
                     )
                 )
         return results
     for _, instance in instances:  # refuse an unknown or incapable solver before any work
         resolve(args.solver, instance)
     task = functools.partial(
-        vrpsolve.solve, solver=args.solver, time_limit=args.time_limit, seed=args.seed
+        vrpsolve.solve,
+        solver=args.solver,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        **args.solver_options,
     )
     return run_parallel(
         task,
@@ -119,6 +127,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     for option, folder in (("--sol-dir", args.sol_dir), ("--plot-dir", args.plot_dir)):
         if folder and not Path(folder).is_dir():
             raise BadInput(f"{folder}: {option} is not an existing directory")
+    args.solver_options = solver_options(args.option)
     instances = _read_instances(args.files, args.instance_format)
     show_progress = not args.quiet and sys.stderr.isatty()
     records = []
@@ -329,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds per instance (default: the solver's, 10 s)",
     )
     solve.add_argument("--seed", type=int, default=0)
+    solve.add_argument(
+        "--option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="solver option, repeatable (e.g. policy=rrnco-atsp50, strategy=greedy)",
+    )
     target = solve.add_mutually_exclusive_group()
     target.add_argument("--out", help="write the solution here (.sol, or .json)")
     target.add_argument("--sol-dir", help="write one NAME.sol per instance into this directory")

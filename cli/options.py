@@ -20,3 +20,25 @@ def split_option(text: str, option: str, kind: type[float] | type[int] | type[st
     if not all(str(v) for v in values):
         raise BadInput(f"{option}: empty value in {text!r}")
     return values
+
+
+def solver_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``--option KEY=VALUE`` pairs as solver options; values read as int, float, bool or text."""
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip() or not text.strip():
+            raise BadInput(f"--option: expected KEY=VALUE, got {pair!r}")
+        options[key.strip()] = _option_value(text.strip())
+    return options
+
+
+def _option_value(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

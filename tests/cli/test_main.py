@@ -12,6 +12,7 @@ import pytest
 
 from vrpsolve.catalog import instances_dir
 from vrpsolve_cli.main import main
+from vrpsolve_cli.options import solver_options
 
 E13 = instances_dir() / "cvrp" / "E-n13-k4.vrp"
 E13_SOL = instances_dir() / "cvrp" / "E-n13-k4.sol"
@@ -113,6 +114,32 @@ def test_bad_time_limit_is_bad_input(capsys):
     """A non-positive time limit exits 2."""
     code, _, err = run(["solve", str(E13), "--time-limit", "0"], capsys)
     assert code == 2 and "time-limit" in err
+
+
+def test_solver_options_are_typed_and_reach_the_solver(capsys):
+    """`--option` values are read as int, float, bool or text, and the solver gets them."""
+    assert solver_options(["samples=8", "ratio=0.5", "shaping=false", "policy=rrnco-atsp50"]) == {
+        "samples": 8,
+        "ratio": 0.5,
+        "shaping": False,
+        "policy": "rrnco-atsp50",
+    }
+    argv = ["solve", str(E13), "--solver", "routefinder", "--format", "json"]
+    code, out, _ = run(
+        [*argv, "--option", "strategy=greedy", "--option", "policy=routefinder-n50"], capsys
+    )
+    assert code == 0 and json.loads(out)["feasible"]
+    code, _, err = run([*argv, "--option", "policy=no-such-policy"], capsys)
+    assert code == 2 and "no-such-policy.pt" in err
+    code, _, err = run([*argv, "--option", "strategy=fastest"], capsys)
+    assert code == 2 and "fastest" in err
+
+
+@pytest.mark.parametrize("pair", ["strategy", "=greedy", "strategy="])
+def test_malformed_solver_option_exits_2(pair, capsys):
+    """An --option that is not KEY=VALUE exits 2 naming it."""
+    code, _, err = run(["solve", str(E13), "--option", pair], capsys)
+    assert code == 2 and "KEY=VALUE" in err and repr(pair) in err
 
 
 BAD_INSTANCES = {

@@ -156,8 +156,12 @@ class RouteFinderSolver(Solver):
         """Construct routes with the policy; the time limit is not used (one pass)."""
         from vrpsolve.envs.convert import solution_for_instance
 
-        policy = load_policy(str(options.get("policy", self.default_policy)))
         strategy = str(options.get("strategy", "augment"))
+        if strategy not in STRATEGIES:
+            raise InputError(
+                f"option strategy={strategy!r}: expected one of {', '.join(STRATEGIES)}"
+            )
+        policy = load_policy(str(options.get("policy", self.default_policy)))
         samples = int(options.get("samples", 64))
         try:
             actions = construct([instance], policy, strategy=strategy, samples=samples, seed=seed)
