@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -15,6 +17,7 @@ from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
 from vrpsolve.solve import solve
 from vrpsolve.solvers.base import Status
 from vrpsolve.solvers.neural import STRATEGIES, dihedral
+from vrpsolve.solvers.registry import UnsupportedInstanceError
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +83,28 @@ def test_rrnco_solvers_solve_asymmetric_city_instances(tmp_path, solver):
     instance = to_routing_instance(generator(1, seed=2), 0)
     result = solve(instance, solver=solver, policy=str(path), time_limit=0.5)
     assert result.feasible and instance.is_asymmetric
+
+
+@pytest.mark.parametrize(("fleet", "seeded"), [(10, True), (4, False)])
+def test_rrnco_search_respects_a_fleet_limit(tmp_path, fleet, seeded):
+    """rrnco+ls takes fleet-limited instances: the construction seeds PyVRP only if it fits."""
+    from vrpsolve.envs.generators import make_source
+
+    torch.manual_seed(0)
+    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
+    path = tmp_path / "rrnco.pt"
+    save_checkpoint(Checkpoint(policy, {}, {}), path)
+    generator = RoutingGenerator(20, "CVRP", source=make_source("city:monaco"))
+    unlimited = to_routing_instance(generator(1, seed=1), 0)
+    kinds = tuple(replace(vt, num_available=fleet) for vt in unlimited.vehicle_types)
+    instance = replace(unlimited, vehicle_types=kinds)
+    constructed = solve(unlimited, solver="rrnco", policy=str(path), strategy="greedy")
+    assert (len(constructed.solution.routes) <= fleet) is seeded  # the case is as labelled
+    with pytest.raises(UnsupportedInstanceError, match="fleet_limit"):
+        solve(instance, solver="rrnco", policy=str(path))
+    result = solve(instance, solver="rrnco+ls", policy=str(path), strategy="greedy", time_limit=1.0)
+    assert result.feasible and len(result.solution.routes) <= fleet
+    assert result.stats["seeded"] is seeded
 
 
 @pytest.mark.parametrize("solver", ["rrnco", "rrnco+ls"])

@@ -9,8 +9,10 @@ construction is returned and judged by the evaluator like any other solver's.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,7 +20,7 @@ from typing import Any, ClassVar
 import torch
 
 from vrpsolve.errors import InputError
-from vrpsolve.problems.routing import RoutingInstance
+from vrpsolve.problems.routing import RoutingInstance, Solution
 from vrpsolve.solvers.base import Solver, SolverOutput
 
 POLICIES_DIR = Path(__file__).resolve().parent.parent.parent / "policies"
@@ -171,11 +173,25 @@ class RouteFinderSolver(Solver):
         return SolverOutput(solution, stats={"strategy": strategy})
 
 
+def fits_fleet(instance: RoutingInstance, solution: Solution) -> bool:
+    """Whether ``solution`` uses no more vehicles of each type than ``instance`` has."""
+    used = Counter(route.vehicle_type for route in solution.routes)
+    return all(count <= instance.fleet_size(kind) for kind, count in used.items())
+
+
 class RouteFinderSearchSolver(RouteFinderSolver):
-    """The policy's construction as the starting solution of PyVRP's search."""
+    """The policy's construction as the starting solution of PyVRP's search.
+
+    The policy does not model a fleet limit; on a fleet-limited instance (ORTEC files, say) the
+    construction seeds the search only when it fits the fleet, and PyVRP starts on its own
+    otherwise (``stats["seeded"]`` says which).
+    """
 
     name: ClassVar[str] = "routefinder+ls"
     summary: ClassVar[str] = "routefinder construction, then PyVRP local search from it"
+    supported_attributes: ClassVar[frozenset[str]] = RouteFinderSolver.supported_attributes | {
+        "fleet_limit"
+    }
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
@@ -184,14 +200,26 @@ class RouteFinderSearchSolver(RouteFinderSolver):
         from vrpsolve.solvers.pyvrp import PyVRPSolver
 
         began = time.perf_counter()
-        constructed = super().run(instance, time_limit=time_limit, seed=seed, **options)
+        relaxed = instance
+        if instance.has_fleet_limit and not instance.is_tsp:  # the policy assumes no limit
+            kinds = tuple(replace(vt, num_available=None) for vt in instance.vehicle_types)
+            relaxed = replace(instance, vehicle_types=kinds)
+        constructed = super().run(relaxed, time_limit=time_limit, seed=seed, **options)
         constructing = time.perf_counter() - began
         remaining = max(0.1, time_limit - constructing)
+        seed_solution = constructed.solution
+        if not (isinstance(seed_solution, Solution) and fits_fleet(instance, seed_solution)):
+            seed_solution = None
         searched = PyVRPSolver().run(
-            instance, time_limit=remaining, seed=seed, initial_solution=constructed.solution
+            instance, time_limit=remaining, seed=seed, initial_solution=seed_solution
         )
-        stats = {**constructed.stats, **searched.stats, "construction_seconds": constructing}
-        return SolverOutput(searched.solution or constructed.solution, stats=stats)
+        stats = {
+            **constructed.stats,
+            **searched.stats,
+            "construction_seconds": constructing,
+            "seeded": seed_solution is not None,
+        }
+        return SolverOutput(searched.solution or seed_solution, stats=stats)
 
 
 class RRNCOSolver(RouteFinderSolver):
