@@ -30,6 +30,16 @@ def policy_path(tmp_path_factory):
     return str(path)
 
 
+@pytest.fixture(scope="module")
+def rrnco_path(tmp_path_factory):
+    """An untrained small RRNCO-style policy saved as a checkpoint."""
+    torch.manual_seed(0)
+    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
+    path = tmp_path_factory.mktemp("policies") / "rrnco.pt"
+    save_checkpoint(Checkpoint(policy, {}, {}), path)
+    return str(path)
+
+
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("variant", ["CVRP", "OVRPMBLTW", "MDVRPBL"])
 def test_every_strategy_gives_feasible_solutions(policy_path, strategy, variant):
@@ -71,49 +81,39 @@ def test_search_from_the_policy_solution_is_feasible_and_no_worse(policy_path, v
 
 
 @pytest.mark.parametrize("solver", ["rrnco", "rrnco+ls"])
-def test_rrnco_solvers_solve_asymmetric_city_instances(tmp_path, solver):
+def test_rrnco_solvers_solve_asymmetric_city_instances(rrnco_path, solver):
     """The rrnco solvers load an RRNCO checkpoint and solve a city ACVRP feasibly."""
     from vrpsolve.envs.generators import make_source
 
-    torch.manual_seed(0)
-    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
-    path = tmp_path / "rrnco.pt"
-    save_checkpoint(Checkpoint(policy, {}, {}), path)
     generator = RoutingGenerator(10, "CVRP", source=make_source("city:monaco"))
     instance = to_routing_instance(generator(1, seed=2), 0)
-    result = solve(instance, solver=solver, policy=str(path), time_limit=0.5)
+    result = solve(instance, solver=solver, policy=rrnco_path, time_limit=0.5)
     assert result.feasible and instance.is_asymmetric
 
 
 @pytest.mark.parametrize(("fleet", "seeded"), [(10, True), (4, False)])
-def test_rrnco_search_respects_a_fleet_limit(tmp_path, fleet, seeded):
+def test_rrnco_search_respects_a_fleet_limit(rrnco_path, fleet, seeded):
     """rrnco+ls takes fleet-limited instances: the construction seeds PyVRP only if it fits."""
     from vrpsolve.envs.generators import make_source
 
-    torch.manual_seed(0)
-    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
-    path = tmp_path / "rrnco.pt"
-    save_checkpoint(Checkpoint(policy, {}, {}), path)
     generator = RoutingGenerator(20, "CVRP", source=make_source("city:monaco"))
     unlimited = to_routing_instance(generator(1, seed=1), 0)
     kinds = tuple(replace(vt, num_available=fleet) for vt in unlimited.vehicle_types)
     instance = replace(unlimited, vehicle_types=kinds)
-    constructed = solve(unlimited, solver="rrnco", policy=str(path), strategy="greedy")
+    constructed = solve(unlimited, solver="rrnco", policy=rrnco_path, strategy="greedy")
     assert (len(constructed.solution.routes) <= fleet) is seeded  # the case is as labelled
     with pytest.raises(UnsupportedInstanceError, match="fleet_limit"):
-        solve(instance, solver="rrnco", policy=str(path))
-    result = solve(instance, solver="rrnco+ls", policy=str(path), strategy="greedy", time_limit=1.0)
+        solve(instance, solver="rrnco", policy=rrnco_path)
+    result = solve(
+        instance, solver="rrnco+ls", policy=rrnco_path, strategy="greedy", time_limit=1.0
+    )
     assert result.feasible and len(result.solution.routes) <= fleet
     assert result.stats["seeded"] is seeded
 
 
 @pytest.mark.parametrize("solver", ["rrnco", "rrnco+ls"])
-def test_rrnco_solvers_solve_a_tsplib_atsp(tmp_path, solver):
+def test_rrnco_solvers_solve_a_tsplib_atsp(rrnco_path, solver):
     """A TSPLIB ATSP (one vehicle, a fleet limit) is accepted and solved feasibly."""
-    torch.manual_seed(0)
-    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
-    path = tmp_path / "rrnco.pt"
-    save_checkpoint(Checkpoint(policy, {}, {}), path)
     instance = read_instance("instances/atsp/br17.atsp")
-    result = solve(instance, solver=solver, policy=str(path), time_limit=0.3)
+    result = solve(instance, solver=solver, policy=rrnco_path, time_limit=0.3)
     assert result.feasible and result.cost >= 39
