@@ -176,27 +176,26 @@ def run(settings: Settings, policy_dir: Path | None) -> dict[str, list[dict[str,
             save_path_checkpoint(policy_dir / f"{name}.pt", trained, metadata)
 
     trained_pairs = {net.name: net.queries for net in rgg_train + road_train}
+
+    def held_out(network: Any) -> Any:
+        """Test queries on ``network``, none of them a pair it was trained on."""
+        return with_queries(
+            network,
+            settings.test_queries,
+            seed=2,
+            exclude=trained_pairs.get(network.name),
+            name=network.name,
+        )
+
     rows = []
     for nodes, graph_seed in settings.rgg_tests:
         network = geometric_network(nodes, seed=graph_seed)
-        held = with_queries(
-            network,
-            settings.test_queries,
-            seed=2,
-            exclude=trained_pairs.get(network.name),
-            name=network.name,
-        )
         seen = network.name in trained_pairs
-        rows.append(compare(held, rgg_run.model, "rgg", "train graph" if seen else "new graph"))
+        role = "train graph" if seen else "new graph"
+        rows.append(compare(held_out(network), rgg_run.model, "rgg", role))
     for name in (settings.city, *settings.others):
         network = city if name == settings.city else osm_network(name)
-        held = with_queries(
-            network,
-            settings.test_queries,
-            seed=2,
-            exclude=trained_pairs.get(network.name),
-            name=network.name,
-        )
+        held = held_out(network)
         role = "train city" if name == settings.city else "other city"
         rows.append(compare(held, road_run.model, road_name, role))
         rows.append(compare(held, rgg_run.model, "rgg", role))
