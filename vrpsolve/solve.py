@@ -27,7 +27,8 @@ def solve(
     solver
         A registered solver name (see :func:`vrpsolve.list_solvers`) or ``"auto"``.
     time_limit
-        Wall-clock budget in seconds; the solver's default when ``None``.
+        Wall-clock budget in seconds of the run; the solver's default when ``None``. One-time
+        setup (importing a neural solver's modules, loading its policy) comes before the clock.
     seed
         Random seed, for reproducible runs.
     **options
@@ -47,6 +48,7 @@ def solve(
     budget = engine.default_time_limit if time_limit is None else float(time_limit)
     if budget <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
+    engine.prepare(**options)
     start = time.perf_counter()
     output = engine.run(instance, time_limit=budget, seed=seed, **options)
     runtime = time.perf_counter() - start

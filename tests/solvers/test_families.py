@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 
@@ -12,6 +13,7 @@ from vrpsolve.problems.flow_admission import FlowAdmissionInstance, evaluate_flo
 from vrpsolve.problems.routing import RoutingInstance
 from vrpsolve.solve import solve
 from vrpsolve.solvers.base import Status
+from vrpsolve.solvers.heuristics import NearestNeighbourSolver
 from vrpsolve.solvers.registry import UnsupportedInstanceError, choose_auto, solvers_supporting
 from vrpsolve_cli.main import main
 
@@ -100,3 +102,19 @@ def test_cli_simulate_prints_a_summary_and_refuses_other_files(capsys):
     assert main(["simulate", "instances/cvrp/E-n13-k4.vrp"]) == 2
     assert main(["simulate", GRID, "--load", "-1"]) == 2
     assert main(["eval", GRID, GRID]) == 2
+
+
+def test_solver_setup_is_prepared_with_the_options_and_left_out_of_the_runtime(monkeypatch):
+    """solve() runs a solver's one-time setup with the run's options, before starting the clock."""
+    prepared: list[dict[str, object]] = []
+
+    def slow_setup(self, **options):
+        prepared.append(options)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(NearestNeighbourSolver, "prepare", slow_setup)
+    instance = read_instance("instances/cvrp/E-n13-k4.vrp")
+    result = solve(instance, "nearest-neighbour", time_limit=5.0)
+    assert prepared == [{}]
+    assert result.feasible
+    assert result.runtime < 0.5

@@ -59,7 +59,7 @@ class Result:
     seed: int
     status: Status
     runtime: float
-    """Wall-clock seconds spent in the solver."""
+    """Wall-clock seconds spent in the solver's run (its one-time setup not counted)."""
     solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None
     evaluation: (
         Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | PathEvaluation | None
@@ -120,8 +120,9 @@ class Solver(ABC):
 
     A subclass names itself, says which problem family it solves (routing unless it says
     otherwise), lists the instance attributes it can model (the names the instance's
-    ``active_attributes()`` reports), and implements :meth:`run`. Callers use
-    :func:`vrpsolve.solve`, which checks support, times the run and evaluates the answer.
+    ``active_attributes()`` reports), and implements :meth:`run` (and :meth:`prepare` where it
+    has one-time setup). Callers use :func:`vrpsolve.solve`, which checks support, prepares and
+    times the run and evaluates the answer.
     """
 
     name: ClassVar[str]
@@ -135,6 +136,12 @@ class Solver(ABC):
     def unsupported(self, instance: Any) -> frozenset[str]:
         """Active attributes of ``instance`` that this solver cannot model."""
         return instance.active_attributes() - self.supported_attributes
+
+    def prepare(self, **options: Any) -> None:  # noqa: B027 (an optional hook)
+        """One-time setup left out of the timed run (heavy imports, loading a model); none here.
+
+        :func:`vrpsolve.solve` calls it with the run's options before starting the clock.
+        """
 
     @abstractmethod
     def run(self, instance: Any, *, time_limit: float, seed: int, **options: Any) -> SolverOutput:

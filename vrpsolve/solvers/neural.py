@@ -8,6 +8,7 @@ construction is returned and judged by the evaluator like any other solver's.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -151,6 +152,11 @@ class RouteFinderSolver(Solver):
         """As declared, except that the single vehicle of a (A)TSP is modelled (one route)."""
         missing = super().unsupported(instance)
         return missing - {"fleet_limit"} if instance.is_tsp else missing
+
+    def prepare(self, **options: Any) -> None:
+        """Import the learning environment (rl4co takes seconds) and load the policy."""
+        importlib.import_module("vrpsolve.envs.routing")
+        load_policy(str(options.get("policy", self.default_policy)))
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
