@@ -1,0 +1,1 @@
+"""The `vrpsolve` command: a thin layer of subcommands over the Python API."""

@@ -1,0 +1,1 @@
+"""Problem families: instances, solutions and the one trusted evaluator of each."""

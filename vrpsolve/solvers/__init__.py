@@ -1,0 +1,1 @@
+"""Solvers behind one interface (`Solver`), and the registry that names and picks them."""
