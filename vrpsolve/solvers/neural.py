@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,7 +20,7 @@ from typing import Any, ClassVar
 import torch
 
 from vrpsolve.errors import InputError
-from vrpsolve.problems.routing import RoutingInstance, Solution
+from vrpsolve.problems.routing import RoutingInstance, Solution, evaluate
 from vrpsolve.solvers.base import Solver, SolverOutput
 
 POLICIES_DIR = Path(__file__).resolve().parent.parent.parent / "policies"
@@ -156,7 +155,11 @@ class RouteFinderSolver(Solver):
     def prepare(self, **options: Any) -> None:
         """Import the learning environment (rl4co takes seconds) and load the policy."""
         importlib.import_module("vrpsolve.envs.routing")
-        load_policy(str(options.get("policy", self.default_policy)))
+        self.policy(options)
+
+    def policy(self, options: dict[str, Any]) -> Any:
+        """The policy named by the ``policy`` option, or the solver's default one (cached)."""
+        return load_policy(str(options.get("policy", self.default_policy)))
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
@@ -169,7 +172,7 @@ class RouteFinderSolver(Solver):
             raise InputError(
                 f"option strategy={strategy!r}: expected one of {', '.join(STRATEGIES)}"
             )
-        policy = load_policy(str(options.get("policy", self.default_policy)))
+        policy = self.policy(options)
         samples = int(options.get("samples", 64))
         try:
             actions = construct([instance], policy, strategy=strategy, samples=samples, seed=seed)
@@ -179,18 +182,12 @@ class RouteFinderSolver(Solver):
         return SolverOutput(solution, stats={"strategy": strategy})
 
 
-def fits_fleet(instance: RoutingInstance, solution: Solution) -> bool:
-    """Whether ``solution`` uses no more vehicles of each type than ``instance`` has."""
-    used = Counter(route.vehicle_type for route in solution.routes)
-    return all(count <= instance.fleet_size(kind) for kind, count in used.items())
-
-
 class RouteFinderSearchSolver(RouteFinderSolver):
     """The policy's construction as the starting solution of PyVRP's search.
 
     The policy does not model a fleet limit; on a fleet-limited instance (ORTEC files, say) the
-    construction seeds the search only when it fits the fleet, and PyVRP starts on its own
-    otherwise (``stats["seeded"]`` says which).
+    construction seeds the search only when the evaluator accepts it there (it fits the fleet),
+    and PyVRP starts on its own otherwise (``stats["seeded"]`` says which).
     """
 
     name: ClassVar[str] = "routefinder+ls"
@@ -214,8 +211,8 @@ class RouteFinderSearchSolver(RouteFinderSolver):
         constructing = time.perf_counter() - began
         remaining = max(0.1, time_limit - constructing)
         seed_solution = constructed.solution
-        if not (isinstance(seed_solution, Solution) and fits_fleet(instance, seed_solution)):
-            seed_solution = None
+        if not (isinstance(seed_solution, Solution) and evaluate(instance, seed_solution).feasible):
+            seed_solution = None  # feasible without the limit, so it exceeds the fleet
         searched = PyVRPSolver().run(
             instance, time_limit=remaining, seed=seed, initial_solution=seed_solution
         )
