@@ -20,24 +20,25 @@ from vrpsolve.solvers.neural import STRATEGIES, dihedral
 from vrpsolve.solvers.registry import UnsupportedInstanceError
 
 
+def saved_untrained(policy_class, config_class, folder) -> str:
+    """Path of a checkpoint holding a small untrained policy (seed 0)."""
+    torch.manual_seed(0)
+    policy = policy_class(config_class(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
+    path = folder / "policy.pt"
+    save_checkpoint(Checkpoint(policy, {}, {}), path)
+    return str(path)
+
+
 @pytest.fixture(scope="module")
 def policy_path(tmp_path_factory):
     """An untrained small policy saved as a checkpoint."""
-    torch.manual_seed(0)
-    policy = RoutingPolicy(ModelConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
-    path = tmp_path_factory.mktemp("policies") / "tiny.pt"
-    save_checkpoint(Checkpoint(policy, {}, {}), path)
-    return str(path)
+    return saved_untrained(RoutingPolicy, ModelConfig, tmp_path_factory.mktemp("policies"))
 
 
 @pytest.fixture(scope="module")
 def rrnco_path(tmp_path_factory):
     """An untrained small RRNCO-style policy saved as a checkpoint."""
-    torch.manual_seed(0)
-    policy = RRNCOPolicy(RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32))
-    path = tmp_path_factory.mktemp("policies") / "rrnco.pt"
-    save_checkpoint(Checkpoint(policy, {}, {}), path)
-    return str(path)
+    return saved_untrained(RRNCOPolicy, RRNCOConfig, tmp_path_factory.mktemp("policies"))
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
