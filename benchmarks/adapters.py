@@ -12,16 +12,15 @@ by vrpsolve's evaluator and compared with the best-known value::
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 import statistics
-import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from benchmarks.solver_runs import run_tasks, write_csv
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -156,26 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ((str(p), s) for p in paths for s in args.solvers),
         key=lambda task: -int(Path(task[0]).stem.split("-")[1][1:]),
     )
-    rows = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [
-            pool.submit(run_one, path, solver, args.time_limit, args.seed) for path, solver in tasks
-        ]
-        for future in futures:
-            row = future.result()
-            rows.append(row)
-            print(
-                f"{row['instance']} {row['solver']}: {row['status']} cost {row['cost']:g} "
-                f"gap {row['gap']:.2f}% ({row['runtime']:.1f} s)",
-                file=sys.stderr,
-                flush=True,
-            )
+    rows = run_tasks(run_one, tasks, time_limit=args.time_limit, seed=args.seed, jobs=args.jobs)
     rows.sort(key=lambda row: (row["num_nodes"], SOLVERS.index(row["solver"])))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(args.out, rows, FIELDS)
     print(markdown_table(rows, args.solvers))
     return 0
 

@@ -11,14 +11,13 @@ time) and its numba warm-up time come from its stats::
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import statistics
-import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from benchmarks.solver_runs import run_tasks, write_csv
 
 SOLVERS = ("ga", "pyvrp")
 """Compared solvers, in table order."""
@@ -122,25 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("results/ga.csv"))
     args = parser.parse_args(argv)
     tasks = [(p, s) for p in instances(args.max_nodes) for s in args.solvers]
-    rows = []
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [
-            pool.submit(run_one, path, solver, args.time_limit, args.seed) for path, solver in tasks
-        ]
-        for future in futures:
-            row = future.result()
-            rows.append(row)
-            print(
-                f"{row['instance']} {row['solver']}: {row['status']} cost {row['cost']:g} "
-                f"gap {row['gap']:.2f}% ({row['runtime']:.1f} s)",
-                file=sys.stderr,
-                flush=True,
-            )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    rows = run_tasks(run_one, tasks, time_limit=args.time_limit, seed=args.seed, jobs=args.jobs)
+    write_csv(args.out, rows, FIELDS)
     print(table(rows))
     return 0
 
