@@ -12,9 +12,11 @@ from vrpsolve.neural.checkpoints import Checkpoint, load_checkpoint, save_checkp
 from vrpsolve.neural.decoding import rollout
 from vrpsolve.neural.features import rescale
 from vrpsolve.neural.model import ModelConfig, RoutingPolicy
+from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
 from vrpsolve.neural.training import TrainConfig, train
 
 SMALL = ModelConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32)
+SMALL_RRNCO = RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32, neighbours=4)
 
 
 def _policy(seed: int = 0) -> RoutingPolicy:
@@ -48,11 +50,17 @@ def test_greedy_decoding_is_deterministic_and_best_picks_the_top_start():
     assert actions.shape == (3, first.actions.shape[1])
 
 
-def test_adapter_columns_start_at_zero_and_keep_the_policy_unchanged():
+@pytest.mark.parametrize(
+    ("policy_class", "config"),
+    [(RoutingPolicy, SMALL), (RRNCOPolicy, SMALL_RRNCO)],
+    ids=["routefinder", "rrnco"],
+)
+def test_adapter_columns_start_at_zero_and_keep_the_policy_unchanged(policy_class, config):
     """Adding an attribute leaves every log-probability as it was, until fine-tuning."""
     generator = RoutingGenerator(6, "VRPMB,MDVRP")
     env, td = RoutingEnv(generator), generator(4, seed=3)
-    policy = _policy()
+    torch.manual_seed(0)
+    policy = policy_class(config)
     state = env.reset(td)
     with torch.no_grad():
         before = policy.logits(policy.encode(state), state)

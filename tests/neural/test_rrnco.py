@@ -95,21 +95,6 @@ def test_gradient_steps_reach_every_part_and_reduce_a_loss():
     assert losses[-1] < losses[0]
 
 
-def test_adapter_columns_start_at_zero_and_keep_the_policy_unchanged():
-    """Adding an attribute leaves every log-probability as it was, until fine-tuning."""
-    generator = RoutingGenerator(6, "VRPMB,MDVRP")
-    env, td = RoutingEnv(generator), generator(4, seed=3)
-    policy = _policy()
-    state = env.reset(td)
-    with torch.no_grad():
-        before = policy.logits(policy.encode(state), state)
-        policy.add_attributes(("mixed_backhaul", "multi_depot"))
-        after = policy.logits(policy.encode(state), state)
-    assert policy.attributes[-2:] == ("mixed_backhaul", "multi_depot")
-    assert policy.attribute_input.weight.shape[1] == len(policy.attributes)
-    assert torch.equal(before, after)
-
-
 def test_checkpoint_payload_rebuilds_the_policy(tmp_path):
     """save_checkpoint stores config and weights from which an identical policy is rebuilt."""
     policy = _policy()

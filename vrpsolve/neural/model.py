@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -49,6 +49,30 @@ def widen_input(layer: nn.Linear, extra: int) -> nn.Linear:
     wider.weight.data.zero_()
     wider.weight.data[:, : old.shape[1]] = old
     return wider
+
+
+class AttributeAdapted(nn.Module):
+    """Base of the policies that read the global attributes through ``attribute_input``.
+
+    A subclass sets ``config`` (a frozen dataclass with an ``attributes`` field) and
+    ``attribute_input``, a bias-free linear layer with one input column per attribute.
+    """
+
+    config: Any
+    attribute_input: nn.Linear
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """Names of the global attributes the policy reads."""
+        return tuple(self.config.attributes)
+
+    def add_attributes(self, names: tuple[str, ...]) -> None:
+        """Adapter: read more global attributes through new zero-initialised input columns."""
+        new = tuple(n for n in names if n not in self.config.attributes)
+        if not new:
+            return
+        self.attribute_input = widen_input(self.attribute_input, len(new))
+        self.config = replace(self.config, attributes=self.config.attributes + new)
 
 
 class RMSNorm(nn.Module):
@@ -148,8 +172,10 @@ def pointer_log_probs(
     return torch.log_softmax(logits, -1).view(starts * batch, size)
 
 
-class RoutingPolicy(nn.Module):
+class RoutingPolicy(AttributeAdapted):
     """Encoder-decoder policy over the routing environment; see the module docstring."""
+
+    config: ModelConfig
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -165,19 +191,6 @@ class RoutingPolicy(nn.Module):
         self.project_graph = nn.Linear(dim, dim, bias=False)
         self.project_context = nn.Linear(dim + len(CONTEXT_FEATURES), dim, bias=False)
         self.project_glimpse = nn.Linear(dim, dim, bias=False)
-
-    @property
-    def attributes(self) -> tuple[str, ...]:
-        """Names of the global attributes the policy reads."""
-        return self.config.attributes
-
-    def add_attributes(self, names: tuple[str, ...]) -> None:
-        """Adapter: read more global attributes through new zero-initialised input columns."""
-        new = tuple(n for n in names if n not in self.config.attributes)
-        if not new:
-            return
-        self.attribute_input = widen_input(self.attribute_input, len(new))
-        self.config = replace(self.config, attributes=self.config.attributes + new)
 
     def encode(self, td: TensorDict) -> Encoded:
         """Embed and encode the nodes of a batch."""

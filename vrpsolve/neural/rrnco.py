@@ -31,7 +31,7 @@ neural solver take either.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 from tensordict import TensorDict
@@ -44,7 +44,7 @@ from vrpsolve.neural.features import (
     global_features,
     node_features,
 )
-from vrpsolve.neural.model import RMSNorm, SwiGLU, pointer_log_probs, widen_input
+from vrpsolve.neural.model import AttributeAdapted, RMSNorm, SwiGLU, pointer_log_probs
 
 EDGE_FEATURES = ("distance", "distance_back", "duration", "duration_back", "cos", "sin")
 """Inputs of the adaptive bias for the edge ``i -> j``, in order (direction from ``i`` to ``j``)."""
@@ -142,8 +142,10 @@ def neighbour_ranks(size: int, count: int) -> torch.Tensor:
     return torch.round((size - 1) ** steps).long().clamp(1, size - 1)
 
 
-class RRNCOPolicy(nn.Module):
+class RRNCOPolicy(AttributeAdapted):
     """Encoder-decoder policy for matrix instances; see the module docstring."""
+
+    config: RRNCOConfig
 
     def __init__(self, config: RRNCOConfig) -> None:
         super().__init__()
@@ -172,19 +174,6 @@ class RRNCOPolicy(nn.Module):
         self.project_context = nn.Linear(dim + len(CONTEXT_FEATURES), dim, bias=False)
         self.project_glimpse = nn.Linear(dim, dim, bias=False)
         self.decoder_bias = nn.Linear(2, heads + 1, bias=False)
-
-    @property
-    def attributes(self) -> tuple[str, ...]:
-        """Names of the global attributes the policy reads."""
-        return self.config.attributes
-
-    def add_attributes(self, names: tuple[str, ...]) -> None:
-        """Adapter: read more global attributes through new zero-initialised input columns."""
-        new = tuple(n for n in names if n not in self.config.attributes)
-        if not new:
-            return
-        self.attribute_input = widen_input(self.attribute_input, len(new))
-        self.config = replace(self.config, attributes=self.config.attributes + new)
 
     def embed(self, td: TensorDict, travel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Initial row and column embeddings ``[B, M, d]`` (adaptive node embedding)."""
