@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import csv
 import datetime
 import io
 import os
@@ -37,6 +36,8 @@ from typing import Any
 
 import torch
 from tensordict import TensorDict
+
+from benchmarks.output import write_csv
 
 ENVS = ("vrpsolve", "rl4co")
 """Compared environments, in table order: vrpsolve's ``RoutingEnv``, rl4co's ``MTVRPEnv``."""
@@ -484,11 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(rows))
     print()
     print(check.summary())
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.csv, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(args.csv, rows, FIELDS)
     markdown = args.csv.with_suffix(".md")
     given = list(argv) if argv is not None else sys.argv[1:]
     findings = _kept_findings(markdown)

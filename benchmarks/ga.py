@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.solver_runs import run_tasks, write_csv
+from benchmarks.output import write_csv
+from benchmarks.solver_runs import run_tasks
 
 SOLVERS = ("ga", "pyvrp")
 """Compared solvers, in table order."""

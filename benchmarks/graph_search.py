@@ -19,7 +19,6 @@ new N-vector draw of the same mixture, on its own graph, unseen in training. One
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -30,6 +29,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from benchmarks.output import write_csv
 
 BUDGETS = (128, 256, 512)
 """DCS budgets per query."""
@@ -362,16 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in rows:
         print(_row_line(row))
     print("\n" + json.dumps(times, indent=1))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    times_path = args.out.with_name(args.out.stem + "-times.csv")
-    with times_path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(times[0]))
-        writer.writeheader()
-        writer.writerows(times)
+    write_csv(args.out, rows, columns)
+    write_csv(args.out.with_name(args.out.stem + "-times.csv"), times, list(times[0]))
     plot(rows, args.plot)
     return 0
 

@@ -9,7 +9,6 @@ from the evaluator), with the given time limit per instance::
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 import sys
@@ -17,6 +16,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks.output import write_csv
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -129,11 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
             flush=True,
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(args.out, rows, FIELDS)
     print(markdown_table(rows))
     print()
     print(summary(rows) + f" (wall clock {time.perf_counter() - start:.1f} s)")

@@ -8,12 +8,13 @@ Shortest-hop routing on the bundled topologies at a moderate load, one thread, C
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks.output import write_csv
 
 
 def measure(name: str, network: Any, seed: int) -> dict[str, Any]:
@@ -62,11 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|" + "---|" * len(columns))
     for row in rows:
         print("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(args.out, rows, columns)
     return 0
 
 

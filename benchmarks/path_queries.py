@@ -16,7 +16,6 @@ simulator, against shortest-delay routing::
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import sys
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from benchmarks.output import write_csv
 
 
 @dataclass(frozen=True)
@@ -215,14 +216,6 @@ def _print(rows: list[dict[str, Any]]) -> None:
     print()
 
 
-def _write(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the three tables and write them as CSV (``--out`` and two siblings)."""
     import torch
@@ -258,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if name == "queries"
             else args.out.with_name(f"{args.out.stem}-{name}{args.out.suffix}")
         )
-        _write(target, rows)
+        write_csv(target, rows, list(rows[0]))
     print(f"total CPU seconds: {time.process_time() - start:.0f}")
     return 0
 

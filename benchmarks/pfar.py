@@ -19,7 +19,6 @@ instance and mode (the ILP's when it proves optimality).
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import math
 import os
@@ -28,6 +27,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks.output import write_csv
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -217,11 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             best = max((r["objective"] for r in rows[first:]), default=0.0)
             for row in rows[first:]:
                 row["of_best"] = 100.0 * row["objective"] / best if best > 0 else 100.0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(args.out, rows, FIELDS)
     print(markdown_table(rows))
     print()
     print(f"wall clock {time.perf_counter() - start:.1f} s; CSV in {args.out}")

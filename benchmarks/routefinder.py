@@ -25,6 +25,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.output import write_csv
+
 if TYPE_CHECKING:
     from vrpsolve.problems.routing import RoutingInstance
 
@@ -199,11 +201,7 @@ def write_results(
     """Write the per-instance ``rows`` to ``<stem>.csv`` and the command and ``text`` to
     ``<stem>.md``."""
     out = Path(stem)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.with_suffix(".csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(out.with_suffix(".csv"), rows, list(rows[0]))
     command = " ".join([f"python -m {module}", *(sys.argv[1:] if argv is None else argv)])
     out.with_suffix(".md").write_text(f"```\n{command}\n```\n\n{text}\n")
 

@@ -1,12 +1,10 @@
-"""Shared driver of the per-instance solver benchmarks: parallel runs with progress, CSV output."""
+"""Shared driver of the per-instance solver benchmarks: parallel runs with progress."""
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 RunOne = Callable[[Any, str, float, int], dict[str, Any]]
@@ -38,12 +36,3 @@ def run_tasks(
                 flush=True,
             )
     return rows
-
-
-def write_csv(path: Path, rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> None:
-    """Write ``rows`` with the columns ``fields`` to the CSV file ``path``, creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(fields))
-        writer.writeheader()
-        writer.writerows(rows)

@@ -1,4 +1,4 @@
-"""The shared driver of the per-instance solver benchmarks: runs in order, progress, CSV."""
+"""The shared pieces of the benchmark scripts: the solver-run driver and the CSV writer."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _solver_runs():
-    """The repository's ``benchmarks.solver_runs``, which a bare `pytest` cannot see."""
+def _benchmark_module(name: str):
+    """The repository's ``benchmarks.<name>``, which a bare `pytest` cannot see."""
     with pytest.MonkeyPatch.context() as patch:
         patch.syspath_prepend(str(ROOT))
-        return importlib.import_module("benchmarks.solver_runs")
+        return importlib.import_module(f"benchmarks.{name}")
 
 
 def _fake_run(path: str, solver: str, time_limit: float, seed: int) -> dict[str, object]:
@@ -32,7 +32,7 @@ def _fake_run(path: str, solver: str, time_limit: float, seed: int) -> dict[str,
 
 def test_rows_come_back_in_task_order_with_one_progress_line_each(tmp_path, capsys):
     """Every task runs once with the shared budget and seed; the CSV holds the rows as given."""
-    solver_runs = _solver_runs()
+    solver_runs = _benchmark_module("solver_runs")
     tasks = [("a", "ga"), ("bbb", "pyvrp"), ("cc", "ga")]
     rows = solver_runs.run_tasks(_fake_run, tasks, time_limit=2.0, seed=1, jobs=2)
     assert [(r["instance"], r["solver"]) for r in rows] == tasks
@@ -45,7 +45,7 @@ def test_rows_come_back_in_task_order_with_one_progress_line_each(tmp_path, caps
     ]
     out = tmp_path / "new" / "runs.csv"
     fields = ["instance", "solver", "status", "cost", "gap", "runtime"]
-    solver_runs.write_csv(out, rows, fields)
+    _benchmark_module("output").write_csv(out, rows, fields)
     with out.open() as handle:
         written = list(csv.DictReader(handle))
     assert written == [{key: str(row[key]) for key in fields} for row in rows]
