@@ -1,4 +1,4 @@
-"""``vrpsolve train``: train a routing policy on CPU, resumable, from flags or a JSON config."""
+"""``vrpsolve train``: train a routing policy on CPU or a GPU, resumable, from flags or a config."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             "reference_time",
             "seed",
             "threads",
+            "device",
         )
         if getattr(args, name) is not None
     }
@@ -116,7 +117,7 @@ def add_train_parser(sub: Any) -> None:
     """Register ``vrpsolve train`` and ``vrpsolve export-policy``."""
     train = sub.add_parser(
         "train",
-        help="train a routing policy (POMO, mixed variants) on CPU; resumes from --out",
+        help="train a routing policy (POMO, mixed variants) on CPU or a GPU; resumes from --out",
     )
     train.add_argument("--out", required=True, help="checkpoint path (resumed when it exists)")
     train.add_argument("--config", help="JSON object of training and model settings")
@@ -138,6 +139,7 @@ def add_train_parser(sub: Any) -> None:
     train.add_argument("--reference-time", type=float, help="PyVRP seconds per validation case")
     train.add_argument("--seed", type=int)
     train.add_argument("--threads", type=int, help="torch threads (default 1)")
+    train.add_argument("--device", help="torch device: cpu (default) or cuda")
     train.add_argument("--embed-dim", type=int)
     train.add_argument("--num-layers", type=int)
     train.add_argument("--num-heads", type=int)

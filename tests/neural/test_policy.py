@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -122,6 +124,20 @@ def test_training_checkpoints_and_resumes(tmp_path):
     assert resumed.train_state["step"] == 3
     assert resumed.train_state["reference"] == first.train_state["reference"]
     assert any("resuming" in line for line in logged)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_training_on_a_gpu_checkpoints_for_the_cpu(tmp_path):
+    """A run on the GPU trains there, and its checkpoint resumes on the CPU."""
+    config = TrainConfig(customers=6, batch_size=4, steps=2, validation_size=4, reference_time=0.05)
+    out = tmp_path / "policy.pt"
+    trained = train(TrainConfig(**{**config.__dict__, "device": "cuda"}), SMALL, out)
+    assert {p.device.type for p in trained.policy.parameters()} == {"cuda"}
+    history = trained.train_state["history"]
+    assert len(history) == 1 and math.isfinite(history[0]["mean"])
+    resumed = train(TrainConfig(**{**config.__dict__, "steps": 3}), SMALL, out)
+    assert resumed.train_state["step"] == 3
+    assert {p.device.type for p in resumed.policy.parameters()} == {"cpu"}
 
 
 def test_a_resumed_run_takes_the_new_learning_rate(tmp_path):

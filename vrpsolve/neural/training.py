@@ -1,4 +1,4 @@
-"""POMO training of a routing policy on mixed batches of variants, on CPU, resumable.
+"""POMO training of a routing policy on mixed batches of variants, on CPU or a GPU, resumable.
 
 Each step draws a batch of instances (each of its own variant), rolls the policy out from every
 customer as a start (POMO), and follows the REINFORCE gradient with the mean reward over an
@@ -6,7 +6,7 @@ instance's starts as the shared baseline. Advantages are divided by a running me
 variant's cost, so that variants with longer routes do not dominate the gradient (per-variant
 reward normalisation). Every ``validate_every`` steps the policy is run greedily with all starts on
 a fixed validation set, its gap to PyVRP solutions of that set is printed per variant, and a
-checkpoint is written.
+checkpoint is written. Instances are drawn on the CPU and moved to the training device.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class TrainConfig:
     """Wall-clock seconds after which training stops (with a final validation and checkpoint)."""
     seed: int = 0
     threads: int = 1
+    device: str = "cpu"
+    """Torch device of the policy and the rollouts ("cpu", "cuda", "cuda:1")."""
 
 
 @dataclass
@@ -70,6 +72,7 @@ class TrainState:
 
 def variant_key(td: TensorDict) -> list[str]:
     """A variant label per instance of a batch (its core variant name)."""
+    td = td.cpu()
     return [to_routing_instance(td[k : k + 1], 0).variant for k in range(len(td))]
 
 
@@ -99,6 +102,19 @@ def validate(
     return summary
 
 
+def training_device(name: str) -> torch.device:
+    """The torch device called ``name``; ValueError if it is unknown or not present here."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"device {name!r}: not a torch device name (cpu, cuda, cuda:1)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: this machine has no CUDA GPU that torch can use")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"device {name!r}: training runs on cpu or cuda")
+    return device
+
+
 def make_policy(model_config: ModelConfig | RRNCOConfig) -> Policy:
     """A fresh policy of the kind the configuration describes."""
     if isinstance(model_config, RRNCOConfig):
@@ -121,6 +137,7 @@ def train(
     instead of random weights, unless ``out`` exists and ``resume`` is set.
     """
     torch.set_num_threads(config.threads)
+    device = training_device(config.device)
     out = Path(out)
     generator = RoutingGenerator(
         config.customers, config.variants, source=make_source(config.source)
@@ -134,6 +151,7 @@ def train(
         torch.manual_seed(config.seed)
         policy = initial if initial is not None else make_policy(model_config)
         state = TrainState()
+    policy.to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
     if resume and out.exists() and checkpoint.optimizer is not None:
         optimizer.load_state_dict(checkpoint.optimizer)
@@ -146,8 +164,13 @@ def train(
     if not state.reference:
         log(f"reference: PyVRP, {config.reference_time:g} s on {len(validation)} instances")
         state.reference = reference_costs(validation, config.reference_time)
+    validation = validation.to(device)
     starts = config.num_starts or config.customers
     rng = torch.Generator().manual_seed(config.seed * 1_000_003 + state.step)
+    # torch samples on a device only with a generator of that device; on CPU one serves both
+    sampler = rng if device.type == "cpu" else torch.Generator(device)
+    if sampler is not rng:
+        sampler.manual_seed(config.seed * 1_000_003 + state.step)
     began = time.perf_counter() - state.seconds
     first_step, run_started = state.step, time.perf_counter()
 
@@ -175,10 +198,11 @@ def train(
     made = None
     while state.step < config.steps and time.perf_counter() - began < config.time_limit:
         batch = generator(config.batch_size, seed=int(torch.randint(2**62, (1,), generator=rng)))
-        result = rollout(policy, env, batch, num_starts=starts, generator=rng)
+        keys = variant_key(batch)
+        result = rollout(policy, env, batch.to(device), num_starts=starts, generator=sampler)
         reward = result.reward.view(starts, -1)
         advantage = reward - reward.mean(0, keepdim=True)
-        scale = torch.tensor(_cost_scales(state, variant_key(batch), -reward.mean(0)))
+        scale = torch.tensor(_cost_scales(state, keys, -reward.mean(0)), device=device)
         loss = -(advantage / scale * result.log_likelihood.view(starts, -1)).mean()
         optimizer.zero_grad()
         loss.backward()
