@@ -166,11 +166,10 @@ def train(
         state.reference = reference_costs(validation, config.reference_time)
     validation = validation.to(device)
     starts = config.num_starts or config.customers
-    rng = torch.Generator().manual_seed(config.seed * 1_000_003 + state.step)
+    seed = config.seed * 1_000_003 + state.step
+    rng = torch.Generator().manual_seed(seed)
     # torch samples on a device only with a generator of that device; on CPU one serves both
-    sampler = rng if device.type == "cpu" else torch.Generator(device)
-    if sampler is not rng:
-        sampler.manual_seed(config.seed * 1_000_003 + state.step)
+    sampler = rng if device.type == "cpu" else torch.Generator(device).manual_seed(seed)
     began = time.perf_counter() - state.seconds
     first_step, run_started = state.step, time.perf_counter()
 
