@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from typing import Any
 
+from vrpsolve.bench.runner import run_parallel
+
 RunOne = Callable[[Any, str, float, int], dict[str, Any]]
+
+
+def _run_task(run_one: RunOne, time_limit: float, seed: int, task: tuple[Any, str]) -> dict:
+    """One ``(path, solver)`` task with the shared budget and seed (a worker's job)."""
+    path, solver = task
+    return run_one(path, solver, time_limit, seed)
 
 
 def run_tasks(
@@ -20,19 +28,17 @@ def run_tasks(
 ) -> list[dict[str, Any]]:
     """Rows of ``run_one(path, solver, time_limit, seed)`` for every ``(path, solver)`` task.
 
-    The runs go to ``jobs`` worker processes; the rows come back in task order, and each prints
-    one progress line (instance, solver, status, cost, gap, runtime) to stderr as it is collected.
+    The runs go to ``jobs`` single-threaded worker processes (:func:`run_parallel`, with its
+    progress bar on stderr); the rows come back in task order, and each is then summarised in
+    one line (instance, solver, status, cost, gap, runtime) on stderr. ``run_one`` must be a
+    module-level function.
     """
-    rows = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_one, path, solver, time_limit, seed) for path, solver in tasks]
-        for future in futures:
-            row = future.result()
-            rows.append(row)
-            print(
-                f"{row['instance']} {row['solver']}: {row['status']} cost {row['cost']:g} "
-                f"gap {row['gap']:.2f}% ({row['runtime']:.1f} s)",
-                file=sys.stderr,
-                flush=True,
-            )
+    job = partial(_run_task, run_one, time_limit, seed)
+    rows = run_parallel(job, tasks, workers=jobs, progress=True, description="runs")
+    for row in rows:
+        print(
+            f"{row['instance']} {row['solver']}: {row['status']} cost {row['cost']:g} "
+            f"gap {row['gap']:.2f}% ({row['runtime']:.1f} s)",
+            file=sys.stderr,
+        )
     return rows
