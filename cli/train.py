@@ -85,7 +85,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     initial = None
     if args.init is not None:
         initial = load_checkpoint(args.init).policy
-        added = tuple(split_option(args.add_attributes, "--add-attributes", str))
+        added: tuple[str, ...] = ()
+        if args.add_attributes:
+            added = tuple(split_option(args.add_attributes, "--add-attributes", str))
         unknown = sorted(set(added) - set(ATTRIBUTES))
         if unknown:
             raise BadInput(f"--add-attributes: unknown {unknown}; known: {sorted(ATTRIBUTES)}")

@@ -98,17 +98,20 @@ def test_train_builds_the_rrnco_policy_on_city_matrices(tmp_path, capsys):
     assert "matnet" in capsys.readouterr().err
 
 
-def test_train_fine_tunes_with_adapter_attributes(tmp_path, capsys):
-    """--init with --add-attributes extends a policy and trains it on the new variant."""
+def test_train_fine_tunes_with_and_without_adapter_attributes(tmp_path, capsys):
+    """--init alone fine-tunes a policy; with --add-attributes it extends it for a new variant."""
     base, tuned = tmp_path / "base.pt", tmp_path / "tuned.pt"
     common = ["--customers", "5", "--batch-size", "2", "--steps", "1", "--validation-size", "2"]
     common += ["--reference-time", "0.05"]
     small = ["--embed-dim", "8", "--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
     assert main(["train", "--out", str(base), *common, *small]) == 0
-    args = ["train", "--out", str(tuned), "--init", str(base), "--variants", "VRPMB"]
-    assert main([*args, "--add-attributes", "mixed_backhaul", *common]) == 0
+    plain = tmp_path / "plain.pt"
+    assert main(["train", "--out", str(plain), "--init", str(base), *common]) == 0
     from vrpsolve.neural.checkpoints import load_checkpoint
 
+    assert load_checkpoint(plain).policy.attributes == load_checkpoint(base).policy.attributes
+    args = ["train", "--out", str(tuned), "--init", str(base), "--variants", "VRPMB"]
+    assert main([*args, "--add-attributes", "mixed_backhaul", *common]) == 0
     assert load_checkpoint(tuned).policy.attributes[-1] == "mixed_backhaul"
     assert main([*args, "--add-attributes", "warp_drive", *common]) == 2
     assert "warp_drive" in capsys.readouterr().err
