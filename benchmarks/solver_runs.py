@@ -12,7 +12,9 @@ from vrpsolve.bench.runner import run_parallel
 RunOne = Callable[[Any, str, float, int], dict[str, Any]]
 
 
-def _run_task(run_one: RunOne, time_limit: float, seed: int, task: tuple[Any, str]) -> dict:
+def _run_task(
+    run_one: RunOne, time_limit: float, seed: int, task: tuple[Any, str]
+) -> dict[str, Any]:
     """One ``(path, solver)`` task with the shared budget and seed (a worker's job)."""
     path, solver = task
     return run_one(path, solver, time_limit, seed)

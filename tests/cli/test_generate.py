@@ -73,7 +73,7 @@ def test_train_command_writes_a_checkpoint_and_refuses_bad_settings(tmp_path, ca
     config.write_text('{"batch_sise": 4}')
     assert main(["train", "--out", str(tmp_path / "q.pt"), "--config", str(config)]) == 2
     assert "batch_sise" in capsys.readouterr().err
-    unusable = ["gpu0"] if torch.cuda.is_available() else ["gpu0", "cuda"]
+    unusable = ["gpu0", "cuda:99"] if torch.cuda.is_available() else ["gpu0", "cuda"]
     for device in unusable:
         assert main([*args[:2], str(tmp_path / "d.pt"), *args[3:], "--device", device]) == 2
         assert f"device {device!r}" in capsys.readouterr().err

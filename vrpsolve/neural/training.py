@@ -110,6 +110,8 @@ def training_device(name: str) -> torch.device:
         raise ValueError(f"device {name!r}: not a torch device name (cpu, cuda, cuda:1)") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r}: this machine has no CUDA GPU that torch can use")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r}: this machine has {torch.cuda.device_count()} GPU(s)")
     if device.type not in ("cpu", "cuda"):
         raise ValueError(f"device {name!r}: training runs on cpu or cuda")
     return device
