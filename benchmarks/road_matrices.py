@@ -311,12 +311,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output stem: writes .csv and .md")
     args = parser.parse_args(argv)
+    from vrpsolve.envs.datasets import ManifestError
+
     if args.tsplib:
         rows = tsplib_rows(args)
         gaps, times = summary(rows, ["instance"], TSPLIB_METHODS, total=True)
         title = "gap to the optimum (%)"
     else:
-        rows = city_rows(args)
+        try:
+            rows = city_rows(args)
+        except ManifestError as error:
+            print(error, file=sys.stderr)
+            return 2
         methods = [m for m in CITY_METHODS if m in {r["method"] for r in rows}]
         gaps, times = summary(rows, ["group", "problem"], methods, total=False)
         title = f"gap to PyVRP {args.reference_time:g} s (%)"

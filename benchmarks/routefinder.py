@@ -228,7 +228,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output stem: writes .csv and .md")
     args = parser.parse_args(argv)
-    rows = evaluate_sets(args)
+    from vrpsolve.envs.datasets import ManifestError
+
+    try:
+        rows = evaluate_sets(args)
+    except ManifestError as error:
+        print(error, file=sys.stderr)
+        return 2
     if not rows:
         print("no test set matches the options", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ import pytest
 
 from vrpsolve.envs.convert import to_routing_instance
 from vrpsolve.envs.datasets import (
+    ManifestError,
     build_fixed_sets,
     content_checksum,
     fixed_sets,
@@ -53,7 +54,7 @@ def test_test_sets_are_reproducible_and_checked(tmp_path):
     td = load_batch(tmp_path / entry["path"])
     td["demand_linehaul"][0, -1] += 1
     save_batch(td, tmp_path / entry["path"], euclidean=True)
-    with pytest.raises(ValueError, match="contents differ"):
+    with pytest.raises(ManifestError, match="contents differ"):
         list(iter_manifest(manifest))
 
 

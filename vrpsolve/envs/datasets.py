@@ -151,11 +151,22 @@ def build_fixed_sets(
     return manifest
 
 
+class ManifestError(ValueError):
+    """A test-set manifest that is missing or whose sets differ from their checksums."""
+
+
 def iter_manifest(manifest: str | Path) -> Iterator[tuple[dict[str, object], TensorDict]]:
-    """Each set of a manifest with its loaded batch, checked against its recorded checksum."""
+    """Each set of a manifest with its loaded batch, checked against its recorded checksum.
+
+    Raises :class:`ManifestError` when the manifest is missing or a set's contents differ.
+    """
     manifest = Path(manifest)
+    if not manifest.is_file():
+        raise ManifestError(
+            f"{manifest}: no such manifest; build the test sets with `vrpsolve generate test-sets`"
+        )
     for entry in json.loads(manifest.read_text())["sets"]:
         td = load_batch(manifest.parent / str(entry["path"]))
         if content_checksum(td) != entry["sha256"]:
-            raise ValueError(f"{entry['path']}: contents differ from {manifest}")
+            raise ManifestError(f"{entry['path']}: contents differ from {manifest}")
         yield entry, td
