@@ -11,7 +11,7 @@ from vrpsolve.envs.convert import evaluate_actions
 from vrpsolve.envs.generators import PerturbedSource, RoutingGenerator
 from vrpsolve.envs.routing import RoutingEnv
 from vrpsolve.neural.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
-from vrpsolve.neural.decoding import rollout
+from vrpsolve.neural.decoding import rollout, sample
 from vrpsolve.neural.features import rescale
 from vrpsolve.neural.model import ModelConfig, RoutingPolicy
 from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
@@ -50,6 +50,18 @@ def test_greedy_decoding_is_deterministic_and_best_picks_the_top_start():
     best, actions = first.best(6)
     assert torch.equal(best, first.reward.view(6, 3).max(0).values)
     assert actions.shape == (3, first.actions.shape[1])
+
+
+def test_sampling_follows_the_probabilities_and_never_draws_a_masked_node():
+    """Draw frequencies match the probabilities; zero-probability nodes never come up."""
+    probabilities = torch.tensor([[0.0, 0.5, 0.0, 0.3, 0.2, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0]])
+    log_p = probabilities.log().repeat(20_000, 1)
+    drawn = sample(log_p, torch.Generator().manual_seed(3)).view(20_000, 2)
+    counts = torch.stack([torch.bincount(drawn[:, r], minlength=6) for r in range(2)])
+    assert counts[0, probabilities[0] == 0].sum() == 0
+    assert torch.equal(counts[1], torch.tensor([0, 0, 0, 0, 0, 20_000]))
+    frequencies = counts[0].double() / 20_000
+    assert torch.allclose(frequencies, probabilities[0].double(), atol=0.015)
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,16 @@ class Rollout:
         return reward.max(0).values, self.actions[rows]
 
 
+def sample(log_p: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """One node per row of ``[R, M]`` log-probabilities, drawn by inverting the cumulative sum.
+
+    A single uniform number per row; nodes of probability 0 are never drawn.
+    """
+    cumulative = log_p.exp().cumsum(-1)
+    uniform = torch.rand(len(log_p), 1, generator=generator, device=log_p.device)
+    return torch.searchsorted(cumulative, uniform * cumulative[:, -1:], right=True).squeeze(-1)
+
+
 def rollout(
     policy: RoutingPolicy | RRNCOPolicy,
     env: RoutingEnv,
@@ -59,10 +69,7 @@ def rollout(
         actions.append(first)
     while not state["done"].all():
         log_p = policy.logits(encoded, state, num_starts)  # type: ignore[arg-type]
-        if greedy:
-            action = log_p.argmax(-1)
-        else:
-            action = torch.multinomial(log_p.exp(), 1, generator=generator).squeeze(-1)
+        action = log_p.argmax(-1) if greedy else sample(log_p, generator)
         log_likelihood = log_likelihood + log_p.gather(1, action[:, None]).squeeze(-1)
         state.set("action", action)
         state = env.step(state)["next"]

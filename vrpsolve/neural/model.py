@@ -149,7 +149,7 @@ def pointer_log_probs(
     mask: torch.Tensor,
     project_glimpse: nn.Module,
     logit_clip: float,
-    attention_bias: torch.Tensor | float = 0.0,
+    attention_bias: torch.Tensor | None = None,
     logit_bias: torch.Tensor | float = 0.0,
 ) -> torch.Tensor:
     """One pointer step: masked log-probabilities ``[S * B, M]`` of the next node.
@@ -157,15 +157,23 @@ def pointer_log_probs(
     The ``[S, B, heads, d/heads]`` query attends over the encoded nodes (a glimpse, with an
     optional additive ``[S, B, heads, M]`` bias), and the projected glimpse scores each node,
     tanh-clipped at ``logit_clip`` after an optional ``[S, B, M]`` bias. ``mask`` is ``[S, B, M]``
-    (True where a node may be chosen).
+    (True where a node may be chosen). The glimpse is one fused attention call, which keeps the
+    ``[S, B, heads, M]`` scores out of memory.
     """
-    starts, batch, heads, _ = query.shape
+    starts, batch = query.shape[:2]
     size, dim = encoded.logit_key.shape[1:]
-    scores = torch.einsum("sbhd,bhmd->sbhm", query, encoded.glimpse_key)
-    scores = scores / math.sqrt(dim // heads) + attention_bias
-    attention = torch.softmax(scores.masked_fill(~mask.unsqueeze(2), -math.inf), -1)
-    glimpse = torch.einsum("sbhm,bhmd->sbhd", attention, encoded.glimpse_value)
-    glimpse = project_glimpse(glimpse.reshape(starts, batch, dim))
+    allowed = mask.transpose(0, 1).unsqueeze(1)  # [B, 1, S, M]
+    if attention_bias is None:
+        attention_mask = allowed
+    else:
+        attention_mask = attention_bias.permute(1, 2, 0, 3).masked_fill(~allowed, -math.inf)
+    glimpse = F.scaled_dot_product_attention(
+        query.permute(1, 2, 0, 3),
+        encoded.glimpse_key,
+        encoded.glimpse_value,
+        attn_mask=attention_mask,
+    )  # [B, heads, S, d/heads]
+    glimpse = project_glimpse(glimpse.permute(2, 0, 1, 3).reshape(starts, batch, dim))
     logits = torch.einsum("sbd,bmd->sbm", glimpse, encoded.logit_key) / math.sqrt(dim)
     logits = logit_clip * torch.tanh(logits + logit_bias)
     logits = logits.masked_fill(~mask, -math.inf)
@@ -219,8 +227,9 @@ class RoutingPolicy(AttributeAdapted):
         nodes = encoded.nodes
         batch, size, dim = nodes.shape
         heads = self.config.num_heads
-        rows = torch.arange(batch, device=nodes.device) * size
-        current = nodes.reshape(batch * size, dim)[rows + td["current_node"].view(starts, batch)]
+        offsets = torch.arange(batch, device=nodes.device) * size
+        index = (offsets + td["current_node"].view(starts, batch)).flatten()  # into B * M
+        current = nodes.reshape(batch * size, dim).index_select(0, index).view(starts, batch, dim)
         context = torch.cat([current, context_features(td).view(starts, batch, -1)], -1)
         query = (encoded.graph + self.project_context(context)).view(starts, batch, heads, -1)
         mask = td["action_mask"].view(starts, batch, size)
