@@ -143,6 +143,15 @@ class PointerKeys(Protocol):
     logit_key: torch.Tensor  # [B, M, d]
 
 
+def current_rows(td: TensorDict, batch: int, size: int, starts: int) -> torch.Tensor:
+    """Index ``[S * B]`` of each rollout's current node into the flattened ``[B * M]`` nodes.
+
+    ``td`` holds ``starts`` rollouts per instance, start-major, as the decoder sees them.
+    """
+    current = td["current_node"].view(starts, batch)
+    return (torch.arange(batch, device=current.device) * size + current).flatten()
+
+
 def pointer_log_probs(
     query: torch.Tensor,
     encoded: PointerKeys,
@@ -227,8 +236,7 @@ class RoutingPolicy(AttributeAdapted):
         nodes = encoded.nodes
         batch, size, dim = nodes.shape
         heads = self.config.num_heads
-        offsets = torch.arange(batch, device=nodes.device) * size
-        index = (offsets + td["current_node"].view(starts, batch)).flatten()  # into B * M
+        index = current_rows(td, batch, size, starts)
         current = nodes.reshape(batch * size, dim).index_select(0, index).view(starts, batch, dim)
         context = torch.cat([current, context_features(td).view(starts, batch, -1)], -1)
         query = (encoded.graph + self.project_context(context)).view(starts, batch, heads, -1)

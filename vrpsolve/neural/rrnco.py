@@ -44,7 +44,13 @@ from vrpsolve.neural.features import (
     global_features,
     node_features,
 )
-from vrpsolve.neural.model import AttributeAdapted, RMSNorm, SwiGLU, pointer_log_probs
+from vrpsolve.neural.model import (
+    AttributeAdapted,
+    RMSNorm,
+    SwiGLU,
+    current_rows,
+    pointer_log_probs,
+)
 
 EDGE_FEATURES = ("distance", "distance_back", "duration", "duration_back", "cos", "sin")
 """Inputs of the adaptive bias for the edge ``i -> j``, in order (direction from ``i`` to ``j``)."""
@@ -235,8 +241,7 @@ class RRNCOPolicy(AttributeAdapted):
         rows = encoded.rows
         batch, size, dim = rows.shape
         heads = self.config.num_heads
-        offsets = torch.arange(batch, device=rows.device) * size
-        index = (offsets + td["current_node"].view(starts, batch)).flatten()  # into B * M
+        index = current_rows(td, batch, size, starts)
         current = rows.reshape(batch * size, dim).index_select(0, index).view(starts, batch, dim)
         travel = encoded.travel.reshape(batch * size, size * 2).index_select(0, index)
         bias = self.decoder_bias(travel.view(starts, batch, size, 2))  # [S, B, M, heads + 1]
