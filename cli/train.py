@@ -52,6 +52,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             "batch_size",
             "steps",
             "learning_rate",
+            "leader_bonus",
             "validate_every",
             "validation_size",
             "reference_time",
@@ -81,6 +82,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = _build(model_class, model_values, where)
     if config.batch_size < 1 or config.steps < 1 or not math.isfinite(config.learning_rate):
         raise BadInput("--batch-size and --steps must be positive, --learning-rate finite")
+    if not 0.0 <= config.leader_bonus < math.inf:
+        raise BadInput(f"--leader-bonus must be a finite number >= 0, not {config.leader_bonus}")
 
     initial = None
     if args.init is not None:
@@ -136,6 +139,11 @@ def add_train_parser(sub: Any) -> None:
     train.add_argument("--steps", type=int)
     train.add_argument("--minutes", type=float, help="stop after this much wall-clock time")
     train.add_argument("--learning-rate", type=float)
+    train.add_argument(
+        "--leader-bonus",
+        type=float,
+        help="extra advantage share of each instance's best rollout (default 0: plain POMO)",
+    )
     train.add_argument("--validate-every", type=int)
     train.add_argument("--validation-size", type=int)
     train.add_argument("--reference-time", type=float, help="PyVRP seconds per validation case")

@@ -58,7 +58,7 @@ def test_generate_test_sets_writes_a_manifest(tmp_path):
 
 
 def test_train_command_writes_a_checkpoint_and_refuses_bad_settings(tmp_path, capsys):
-    """`vrpsolve train` checkpoints a tiny run; an unknown config key exits with 2."""
+    """`vrpsolve train` checkpoints a tiny run; bad settings or devices exit with 2."""
     out = tmp_path / "p.pt"
     args = ["train", "--out", str(out), "--customers", "5", "--batch-size", "2", "--steps", "1"]
     args += ["--validation-size", "2", "--reference-time", "0.05", "--embed-dim", "8"]
@@ -73,6 +73,9 @@ def test_train_command_writes_a_checkpoint_and_refuses_bad_settings(tmp_path, ca
     config.write_text('{"batch_sise": 4}')
     assert main(["train", "--out", str(tmp_path / "q.pt"), "--config", str(config)]) == 2
     assert "batch_sise" in capsys.readouterr().err
+    for bonus in ("-1", "inf"):
+        assert main([*args[:2], str(tmp_path / "d.pt"), *args[3:], "--leader-bonus", bonus]) == 2
+        assert "--leader-bonus" in capsys.readouterr().err
     unusable = ["gpu0", "cuda:99"] if torch.cuda.is_available() else ["gpu0", "cuda"]
     for device in unusable:
         assert main([*args[:2], str(tmp_path / "d.pt"), *args[3:], "--device", device]) == 2

@@ -15,7 +15,7 @@ from vrpsolve.neural.decoding import rollout, sample
 from vrpsolve.neural.features import rescale
 from vrpsolve.neural.model import ModelConfig, RoutingPolicy
 from vrpsolve.neural.rrnco import RRNCOConfig, RRNCOPolicy
-from vrpsolve.neural.training import TrainConfig, train
+from vrpsolve.neural.training import TrainConfig, pomo_advantage, train
 
 SMALL = ModelConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32)
 SMALL_RRNCO = RRNCOConfig(embed_dim=16, num_layers=1, num_heads=2, ff_hidden=32, neighbours=4)
@@ -117,6 +117,15 @@ def test_rescaling_keeps_masks():
         original, scaled = env.step(original)["next"], env.step(scaled)["next"]
 
 
+def test_pomo_advantage_centres_rewards_and_scales_only_the_leaders():
+    """Plain POMO subtracts each instance's mean; a leader bonus scales only its best start."""
+    reward = torch.tensor([[-3.0, -1.0], [-1.0, -2.0], [-2.0, -6.0]])  # 3 starts x 2 instances
+    plain = pomo_advantage(reward)
+    assert torch.allclose(plain, torch.tensor([[-1.0, 2.0], [1.0, 1.0], [0.0, -3.0]]))
+    led = pomo_advantage(reward, leader_bonus=2.0)
+    assert torch.allclose(led, torch.tensor([[-1.0, 6.0], [3.0, 1.0], [0.0, -3.0]]))
+
+
 def test_training_checkpoints_and_resumes(tmp_path):
     """Training writes validation gaps and a checkpoint; a second run resumes from it."""
     config = TrainConfig(
@@ -126,6 +135,7 @@ def test_training_checkpoints_and_resumes(tmp_path):
         validation_size=4,
         reference_time=0.05,
         validate_every=1,
+        leader_bonus=1.0,
     )
     out = tmp_path / "policy.pt"
     logged: list[str] = []

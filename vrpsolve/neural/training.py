@@ -2,7 +2,8 @@
 
 Each step draws a batch of instances (each of its own variant), rolls the policy out from every
 customer as a start (POMO), and follows the REINFORCE gradient with the mean reward over an
-instance's starts as the shared baseline. Advantages are divided by a running mean of each
+instance's starts as the shared baseline (optionally with a bonus on each instance's best start,
+``leader_bonus``). Advantages are divided by a running mean of each
 variant's cost, so that variants with longer routes do not dominate the gradient (per-variant
 reward normalisation). Every ``validate_every`` steps the policy is run greedily with all starts on
 a fixed validation set, its gap to PyVRP solutions of that set is printed per variant, and a
@@ -44,6 +45,9 @@ class TrainConfig:
     steps: int = 1000
     learning_rate: float = 3e-4
     max_grad_norm: float = 1.0
+    leader_bonus: float = 0.0
+    """Extra share of advantage for each instance's best rollout (0: plain POMO); see
+    :func:`pomo_advantage`."""
     validation_size: int = 64
     validation_seed: int = 999
     reference_time: float = 1.0
@@ -68,6 +72,20 @@ class TrainState:
     cost_scale: dict[str, float] = field(default_factory=dict)
     reference: list[float] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def pomo_advantage(reward: torch.Tensor, leader_bonus: float = 0.0) -> torch.Tensor:
+    """Advantages of rollouts with rewards ``reward`` (starts x instances), shared-mean baseline.
+
+    With ``leader_bonus`` > 0 the best rollout of each instance (its leader) has its advantage
+    multiplied by ``1 + leader_bonus``, as in Leader Reward (Wang et al., 2024): the gradient then
+    favours the best of the starts, the one solution multi-start decoding keeps, over their mean.
+    """
+    advantage = reward - reward.mean(0, keepdim=True)
+    if leader_bonus:
+        columns = torch.arange(reward.size(1), device=reward.device)
+        advantage[reward.argmax(0), columns] *= 1.0 + leader_bonus
+    return advantage
 
 
 def variant_key(td: TensorDict) -> list[str]:
@@ -202,7 +220,7 @@ def train(
         keys = variant_key(batch)
         result = rollout(policy, env, batch.to(device), num_starts=starts, generator=sampler)
         reward = result.reward.view(starts, -1)
-        advantage = reward - reward.mean(0, keepdim=True)
+        advantage = pomo_advantage(reward, config.leader_bonus)
         scale = torch.tensor(_cost_scales(state, keys, -reward.mean(0)), device=device)
         loss = -(advantage / scale * result.log_likelihood.view(starts, -1)).mean()
         optimizer.zero_grad()
