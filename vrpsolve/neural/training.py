@@ -3,11 +3,11 @@
 Each step draws a batch of instances (each of its own variant), rolls the policy out from every
 customer as a start (POMO), and follows the REINFORCE gradient with the mean reward over an
 instance's starts as the shared baseline (optionally with a bonus on each instance's best start,
-``leader_bonus``). Advantages are divided by a running mean of each
-variant's cost, so that variants with longer routes do not dominate the gradient (per-variant
-reward normalisation). Every ``validate_every`` steps the policy is run greedily with all starts on
-a fixed validation set, its gap to PyVRP solutions of that set is printed per variant, and a
-checkpoint is written. Instances are drawn on the CPU and moved to the training device.
+``leader_bonus``). Advantages are divided by a running mean of each variant's cost, so that
+variants with longer routes do not dominate the gradient (per-variant reward normalisation).
+Every ``validate_every`` steps the policy is run greedily with all starts on a fixed validation
+set, its gap to PyVRP solutions of that set is printed per variant, and a checkpoint is written.
+Instances are drawn on the CPU and moved to the training device.
 """
 
 from __future__ import annotations
