@@ -141,6 +141,7 @@ def test_training_checkpoints_and_resumes(tmp_path):
     logged: list[str] = []
     first = train(config, SMALL, out, log=logged.append)
     assert first.train_state["step"] == 2 and len(first.train_state["history"]) == 2
+    assert first.train_config["leader_bonus"] == 1.0
     assert any("validation gap" in line for line in logged)
     resumed = train(TrainConfig(**{**config.__dict__, "steps": 3}), SMALL, out, log=logged.append)
     assert resumed.train_state["step"] == 3
