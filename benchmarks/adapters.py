@@ -50,7 +50,7 @@ def _pyvrp_direct(path: Path, time_limit: float, seed: int) -> tuple[Any, float,
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
-    from vrpsolve.problems.routing import Route, Solution
+    from vrpsolve.routing.model import Route, Solution
 
     data = pyvrp.read(path, round_func="round")
     start = time.perf_counter()
@@ -69,8 +69,8 @@ def _pyvrp_direct(path: Path, time_limit: float, seed: int) -> tuple[Any, float,
 def run_one(path: str, solver: str, time_limit: float, seed: int) -> dict[str, Any]:
     """Solve one instance with one solver and return its CSV row."""
     from vrpsolve.catalog import best_known
-    from vrpsolve.io import read_routing_instance as read_instance
-    from vrpsolve.problems.routing import Evaluation, evaluate
+    from vrpsolve.routing.io import read_routing_instance as read_instance
+    from vrpsolve.routing.model import Evaluation, evaluate
     from vrpsolve.solve import solve
 
     instance = read_instance(path)

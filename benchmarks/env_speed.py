@@ -1,7 +1,7 @@
 """Measure environment steps per second: vrpsolve's RoutingEnv against rl4co's MTVRPEnv.
 
 Both environments roll out the same batch, RouteFinder's 16 single-depot variants drawn by
-:class:`~vrpsolve.envs.generators.RoutingGenerator` (Euclidean) and converted to rl4co's MTVRP
+:class:`~vrpsolve.routing.generators.RoutingGenerator` (Euclidean) and converted to rl4co's MTVRP
 layout by :func:`to_rl4co`, under the same cheap random policy. Only the action draw and
 ``env.step`` are timed, and ``env.reset`` separately, in CPU time (``time.process_time``) of one
 thread; the two environments' repetitions are interleaved, so that a busy machine slows both
@@ -120,7 +120,7 @@ def to_rl4co(td: TensorDict) -> TensorDict:
 
 def instances(batch: int, customers: int, seed: int) -> dict[str, TensorDict]:
     """One batch of the 16 single-depot variants, in each environment's layout."""
-    from vrpsolve.envs.generators import RoutingGenerator
+    from vrpsolve.routing.generators import RoutingGenerator
 
     ours = RoutingGenerator(customers, "single-depot-16")(batch, seed=seed)
     return {"vrpsolve": ours, "rl4co": to_rl4co(ours)}
@@ -130,8 +130,8 @@ def environments(customers: int) -> dict[str, Any]:
     """The two environments, without solution checks; their generators are never called."""
     from rl4co.envs.routing.mtvrp.env import MTVRPEnv
 
-    from vrpsolve.envs.generators import RoutingGenerator
-    from vrpsolve.envs.routing import RoutingEnv
+    from vrpsolve.routing.env import RoutingEnv
+    from vrpsolve.routing.generators import RoutingGenerator
 
     return {
         "vrpsolve": RoutingEnv(RoutingGenerator(customers, "single-depot-16"), seed=0),

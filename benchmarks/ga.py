@@ -55,7 +55,7 @@ def instances(max_nodes: int = MAX_NODES) -> list[Path]:
 def run_one(path: Path, solver: str, time_limit: float, seed: int) -> dict[str, Any]:
     """Solve one instance with one solver and return its CSV row."""
     from vrpsolve.catalog import best_known
-    from vrpsolve.io import read_instance
+    from vrpsolve.routing.io import read_instance
     from vrpsolve.solve import solve
 
     instance = read_instance(path)

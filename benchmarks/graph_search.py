@@ -2,14 +2,14 @@
 
 For each dataset (seeded clustered Gaussians; scikit-learn's digits) it builds our flat NSW graph
 and hnswlib's HNSW, trains learned routing on the NSW graph (or loads it with ``--reuse``), picks
-each method's beam width (and the learned search's re-ranking count) on held-out training
-queries for every budget, then answers the test queries under that budget. Every answer goes
-through ``evaluate_search``; every DCS is counted the same way (one per exact distance, once per
-vertex and query, in every HNSW layer; learned-space distances and the query mapping as the
-paper's budgets count them, see ``vrpsolve.graphs.learned``). ``learned (untrained)`` is the same
-search with the model before training (principal components, no graph convolution), to show what
-the training adds. With ``--transfer N`` the policy trained on the synthetic set also routes a
-new N-vector draw of the same mixture, on its own graph, unseen in training. One thread, CPU::
+each method's beam width (and the learned search's re-ranking count) on held-out training queries
+for every budget, then answers the test queries under that budget. Every answer goes through
+``evaluate_search``; every DCS is counted the same way (one per exact distance, once per vertex and
+query, in every HNSW layer; learned-space distances and the query mapping as the paper's budgets
+count them, see ``vrpsolve.graphs.search.learned``). ``learned (untrained)`` is the same search with
+the model before training (principal components, no graph convolution), to show what the training
+adds. With ``--transfer N`` the policy trained on the synthetic set also routes a new N-vector draw
+of the same mixture, on its own graph, unseen in training. One thread, CPU::
 
     python -m benchmarks.graph_search --base 20000 --queries 1000 --train 4000 --steps 1500 \\
         --transfer 100000 --policy-dir policies/graph-routing \\
@@ -65,8 +65,8 @@ Search = Callable[[NDArray[np.float32], float, dict[str, int]], Any]
 
 def prepare(name: str, data: Any, seed: int) -> Setting:
     """Build the NSW graph and the hnswlib index of a dataset, timing each (CPU seconds)."""
-    from vrpsolve.graphs.build import build_nsw
-    from vrpsolve.graphs.hnsw_reference import build_hnswlib, export_hnswlib
+    from vrpsolve.graphs.search.build import build_nsw
+    from vrpsolve.graphs.search.hnsw_reference import build_hnswlib, export_hnswlib
 
     start = time.process_time()
     nsw = build_nsw(data.base, m=M, ef_construction=EF_CONSTRUCTION, seed=seed)
@@ -79,7 +79,7 @@ def prepare(name: str, data: Any, seed: int) -> Setting:
 
 def config_for(dim: int, steps: int) -> Any:
     """The training configuration used for every dataset (a quarter of the dimension kept)."""
-    from vrpsolve.graphs.learned import RoutingConfig
+    from vrpsolve.graphs.search.learned import RoutingConfig
 
     return RoutingConfig(
         dim=dim,
@@ -106,8 +106,8 @@ def held_out(setting: Setting, config: Any) -> tuple[NDArray[np.float32], NDArra
 
 def searches(setting: Setting, routers: dict[str, Any]) -> dict[str, tuple[Search, list[dict]]]:
     """Each method's search function and the settings to try."""
-    from vrpsolve.graphs.hnsw_reference import search_hnsw_queries
-    from vrpsolve.graphs.search import search_queries
+    from vrpsolve.graphs.search.algorithms import search_queries
+    from vrpsolve.graphs.search.hnsw_reference import search_hnsw_queries
 
     base, k = setting.data.base, setting.data.neighbours.shape[1]
 
@@ -138,7 +138,7 @@ def searches(setting: Setting, routers: dict[str, Any]) -> dict[str, tuple[Searc
 
 def instance(setting: Setting, queries, neighbours, budget: int) -> Any:
     """The graph-search instance of some queries under a budget (on the NSW graph)."""
-    from vrpsolve.problems.graph_search import GraphSearchInstance
+    from vrpsolve.graphs.search.model import GraphSearchInstance
 
     return GraphSearchInstance(
         name=setting.name,
@@ -159,7 +159,7 @@ def measure(
 
     ``ms_per_query`` is the search's CPU time per test query (pure Python and NumPy, one thread).
     """
-    from vrpsolve.problems.graph_search import evaluate_search
+    from vrpsolve.graphs.search.model import evaluate_search
 
     rows = []
     data = setting.data
@@ -217,7 +217,7 @@ def train(setting: Setting, args: argparse.Namespace, policy: Path) -> tuple[Any
     """Train learned routing on the NSW graph (or load it), save it; the model and its timing."""
     import torch
 
-    from vrpsolve.graphs.learned import (
+    from vrpsolve.graphs.search.learned import (
         graph_fingerprint,
         load_checkpoint,
         save_checkpoint,
@@ -302,8 +302,8 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every dataset; print the table; write the CSVs and the plot."""
-    from vrpsolve.graphs.datasets import clustered_gaussians, digits
-    from vrpsolve.graphs.learned import RoutingModel, make_router
+    from vrpsolve.graphs.search.datasets import clustered_gaussians, digits
+    from vrpsolve.graphs.search.learned import RoutingModel, make_router
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=int, default=20_000)

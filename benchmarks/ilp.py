@@ -55,7 +55,7 @@ def default_instances() -> list[Path]:
 def run_one(path: Path, time_limit: float, backend: str | None) -> dict[str, Any]:
     """Solve one instance and return its CSV row."""
     from vrpsolve.catalog import best_known
-    from vrpsolve.io import read_instance
+    from vrpsolve.routing.io import read_instance
     from vrpsolve.solve import solve
 
     instance = read_instance(path)

@@ -7,10 +7,10 @@ rollout is its reward minus the mean reward of its instance. The loop is written
 Lightning trainer), on one thread, for a wall-clock budget, so that the baseline gets the same CPU
 budget as ``vrpsolve train`` gives the RRNCO-style policy.
 
-Data: ATSP instances drawn by :class:`~vrpsolve.envs.generators.RoutingGenerator` from a city
+Data: ATSP instances drawn by :class:`~vrpsolve.routing.generators.RoutingGenerator` from a city
 source (default ``cities:train``): a depot and ``--customers`` customers, i.e. ``customers + 1``
 nodes, whose tour MatNet constructs. Scale: every distance matrix is divided by its largest entry
-(as :class:`~vrpsolve.envs.generators.CitySource` samples them and as the neural solvers rescale
+(as :class:`~vrpsolve.routing.generators.CitySource` samples them and as the neural solvers rescale
 file instances), so entries lie in [0, 1] like those of rl4co's own ATSP generator; tours are judged
 by the evaluator on the original matrix.
 
@@ -40,9 +40,9 @@ from rl4co.models.zoo.matnet.policy import MatNetPolicy
 from rl4co.utils.ops import unbatchify
 from tensordict import TensorDict
 
-from vrpsolve.envs.generators import RoutingGenerator, make_source
-from vrpsolve.problems.routing import RoutingInstance, Solution, evaluate
-from vrpsolve.solvers.neural import ROLLOUT_ELEMENTS, one_thread
+from vrpsolve.routing.generators import RoutingGenerator, make_source
+from vrpsolve.routing.model import RoutingInstance, Solution, evaluate
+from vrpsolve.routing.solvers.neural import ROLLOUT_ELEMENTS, one_thread
 
 
 @dataclass(frozen=True)
@@ -213,8 +213,8 @@ def train(
     The PyVRP reference of the validation set is computed before the clock starts, as
     ``vrpsolve train`` does; validation and checkpoints count against the budget.
     """
-    from vrpsolve.envs.convert import to_routing_instance
-    from vrpsolve.neural.training import reference_costs
+    from vrpsolve.routing.convert import to_routing_instance
+    from vrpsolve.routing.neural.training import reference_costs
 
     torch.set_num_threads(1)
     torch.manual_seed(settings.seed)

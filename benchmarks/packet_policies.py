@@ -26,10 +26,10 @@ from vrpsolve.packets.learning import (
     load_policy,
     train_online,
 )
+from vrpsolve.packets.model import evaluate_policy
 from vrpsolve.packets.policies import ShortestPathPolicy
 from vrpsolve.packets.simulator import RoutingPolicy
 from vrpsolve.packets.topologies import boyan_littman_grid
-from vrpsolve.problems.packet_network import evaluate_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policies" / "packet-routing"

@@ -1,10 +1,10 @@
 """Path queries: success rate and stretch of greedy geographic and learned greedy routing.
 
-Trains learned greedy routing (:mod:`vrpsolve.graphs.paths`, one thread) on random geometric
+Trains learned greedy routing (:mod:`vrpsolve.graphs.paths.routers`, one thread) on random geometric
 graphs and on one city's road network, saves both policies, then routes held-out queries (pairs
 not used in training) on the training graphs, on random geometric graphs it never saw, and on
 other cities, with both routers; every answer is judged by
-:func:`~vrpsolve.problems.path_query.evaluate_paths`. Stretch is path length over the Dijkstra
+:func:`~vrpsolve.graphs.paths.model.evaluate_paths`. Stretch is path length over the Dijkstra
 shortest length, averaged over each router's successful queries, and also over the queries both
 routers answered (``*_stretch_both``). Last, the greedy routers as packet-routing policies in the
 simulator, against shortest-delay routing::
@@ -51,7 +51,7 @@ class Settings:
 
 
 def _train(name: str, networks: list[Any], steps: int, seed: int) -> tuple[Any, dict[str, Any]]:
-    from vrpsolve.graphs.paths import path_config, train_path_routing
+    from vrpsolve.graphs.paths.routers import path_config, train_path_routing
 
     start = time.process_time()
     run = train_path_routing(networks, path_config(steps=steps), seed=seed)
@@ -76,8 +76,8 @@ def _stretch(values: np.ndarray) -> float | None:
 
 def compare(instance: Any, model: Any, policy: str, role: str) -> dict[str, Any]:
     """Both routers on one instance: success rates and stretches, judged by the evaluator."""
-    from vrpsolve.graphs.paths import geographic_paths, learned_paths
-    from vrpsolve.problems.path_query import evaluate_paths
+    from vrpsolve.graphs.paths.model import evaluate_paths
+    from vrpsolve.graphs.paths.routers import geographic_paths, learned_paths
 
     greedy = evaluate_paths(instance, geographic_paths(instance))
     learned = evaluate_paths(instance, learned_paths(model, instance))
@@ -102,11 +102,11 @@ def compare(instance: Any, model: Any, policy: str, role: str) -> dict[str, Any]
 
 def packet_rows(model: Any, settings: Settings) -> list[dict[str, Any]]:
     """Shortest-delay, geographic and learned greedy routing as packet policies, simulated."""
-    from vrpsolve.graphs.paths import GreedyPacketPolicy
+    from vrpsolve.graphs.paths.routers import GreedyPacketPolicy
+    from vrpsolve.packets.model import evaluate_policy
     from vrpsolve.packets.policies import ShortestPathPolicy
     from vrpsolve.packets.simulator import RoutingPolicy
     from vrpsolve.packets.topologies import random_geometric_network
-    from vrpsolve.problems.packet_network import evaluate_policy
 
     rows = []
     for seed in (3, 4):
@@ -141,7 +141,7 @@ def packet_rows(model: Any, settings: Settings) -> list[dict[str, Any]]:
 
 def run(settings: Settings, policy_dir: Path | None) -> dict[str, list[dict[str, Any]]]:
     """Train both policies, compare the routers and simulate packets; the tables' rows."""
-    from vrpsolve.graphs.paths import (
+    from vrpsolve.graphs.paths.routers import (
         geometric_network,
         osm_network,
         save_path_checkpoint,

@@ -65,7 +65,7 @@ def load(path: Path, mode: str, priorities: str, seed: int) -> Any:
     import numpy as np
 
     from vrpsolve.flows.generator import DEFAULT_PRIORITY_SHARES
-    from vrpsolve.io.network import read_topology
+    from vrpsolve.networks.topology import read_topology
 
     topology = read_topology(path)
     flows = topology.flows
@@ -92,7 +92,7 @@ def run_one(
     """Solve one instance with one solver; its CSV row (``vs_greedy`` filled in later)."""
     from vrpsolve.flows.greedy import greedy_admission
     from vrpsolve.flows.ilp import solve_arc_ilp, solve_path_ilp
-    from vrpsolve.problems.flow_admission import evaluate_flows
+    from vrpsolve.flows.model import evaluate_flows
 
     start = time.perf_counter()
     bound: float | None = None

@@ -44,8 +44,8 @@ import numpy as np
 
 from benchmarks.matnet import load_matnet, matnet_tours, tour_solution
 from benchmarks.routefinder import markdown, pyvrp_references, write_results
-from vrpsolve.problems.routing import RoutingInstance, Solution, evaluate
-from vrpsolve.solvers.neural import AUGMENTATIONS
+from vrpsolve.routing.model import RoutingInstance, Solution, evaluate
+from vrpsolve.routing.solvers.neural import AUGMENTATIONS
 
 LKH_RESOLUTION = 100_000
 """Largest entry of the integer matrix LKH gets when the instance's matrix is not integral."""
@@ -76,8 +76,8 @@ def _cost(instance: RoutingInstance, solution: Solution) -> float:
 
 def _policy(instances: list[RoutingInstance], path: str, args: argparse.Namespace) -> list[Outcome]:
     """A vrpsolve policy's constructions, decoded as one batch."""
-    from vrpsolve.envs.convert import solution_for_instance
-    from vrpsolve.solvers.neural import construct, load_policy
+    from vrpsolve.routing.convert import solution_for_instance
+    from vrpsolve.routing.solvers.neural import construct, load_policy
 
     policy = load_policy(path)
     construct(instances[:1], policy, strategy="greedy")  # warm-up outside the timing
@@ -165,8 +165,8 @@ def _row(base: dict[str, Any], method: str, outcome: Outcome, reference: float) 
 
 def city_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Per-instance rows (one per method) of the chosen city test sets."""
-    from vrpsolve.envs.convert import to_routing_instance
-    from vrpsolve.envs.datasets import iter_manifest
+    from vrpsolve.routing.convert import to_routing_instance
+    from vrpsolve.routing.datasets import iter_manifest
 
     cities = set(args.cities.split(","))
     problems = set(args.problems.split(","))
@@ -221,7 +221,7 @@ def city_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
 def tsplib_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Per-instance rows of the TSPLIB ATSP instances, gaps to the proven optimum."""
     from vrpsolve.catalog import best_known_values
-    from vrpsolve.io import read_instance
+    from vrpsolve.routing.io import read_instance
 
     known = best_known_values("TSPLIB-ATSP")
     if args.names:
@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output stem: writes .csv and .md")
     args = parser.parse_args(argv)
-    from vrpsolve.envs.datasets import ManifestError
+    from vrpsolve.routing.datasets import ManifestError
 
     if args.tsplib:
         rows = tsplib_rows(args)

@@ -25,10 +25,10 @@ def kernel_throughput(path: Path, repeats: int = 3) -> dict[str, float]:
     and limit check per call, as a local search would do it. ``exact``: the evaluator-equivalent
     :meth:`RouteKernel.check` of the inserted route.
     """
-    from vrpsolve.io import read_routing_instance as read_instance
-    from vrpsolve.problems.routing import Solution
+    from vrpsolve.routing.io import read_routing_instance as read_instance
+    from vrpsolve.routing.model import Solution
+    from vrpsolve.routing.solvers.route_check import RouteKernel, Segment, take
     from vrpsolve.solve import solve
-    from vrpsolve.solvers.route_check import RouteKernel, Segment, take
 
     instance = read_instance(path)
     kernel = RouteKernel(instance)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks.output import write_csv
 
 if TYPE_CHECKING:
-    from vrpsolve.problems.routing import RoutingInstance
+    from vrpsolve.routing.model import RoutingInstance
 
 
 def _read_cache(path: Path) -> dict[str, float]:
@@ -78,11 +78,11 @@ def pyvrp_references(
 
 def evaluate_sets(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Rows of the per-instance comparison for every chosen set."""
-    from vrpsolve.envs.convert import solution_for_instance, to_routing_instance
-    from vrpsolve.envs.datasets import iter_manifest
-    from vrpsolve.envs.variants import resolve_variants
-    from vrpsolve.problems.routing import evaluate
-    from vrpsolve.solvers.neural import construct, load_policy
+    from vrpsolve.routing.convert import solution_for_instance, to_routing_instance
+    from vrpsolve.routing.datasets import iter_manifest
+    from vrpsolve.routing.model import evaluate
+    from vrpsolve.routing.solvers.neural import construct, load_policy
+    from vrpsolve.routing.variants import resolve_variants
 
     wanted = {v.name for v in resolve_variants(args.variants)}
     sizes = {int(s) for s in args.sizes.split(",")}
@@ -228,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output stem: writes .csv and .md")
     args = parser.parse_args(argv)
-    from vrpsolve.envs.datasets import ManifestError
+    from vrpsolve.routing.datasets import ManifestError
 
     try:
         rows = evaluate_sets(args)

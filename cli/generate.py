@@ -21,8 +21,8 @@ def _positive(value: int, option: str) -> int:
 
 def cmd_generate_routing(args: argparse.Namespace) -> int:
     """Draw seeded routing instances and write one file each."""
-    from vrpsolve.envs.datasets import write_instance_files
-    from vrpsolve.envs.generators import RoutingGenerator, make_source
+    from vrpsolve.routing.datasets import write_instance_files
+    from vrpsolve.routing.generators import RoutingGenerator, make_source
 
     _positive(args.customers, "--customers")
     _positive(args.count, "--count")
@@ -45,7 +45,7 @@ def cmd_generate_routing(args: argparse.Namespace) -> int:
 
 def cmd_generate_cities(args: argparse.Namespace) -> int:
     """Build a city dataset (points, distance and duration matrices) per OSM extract."""
-    from vrpsolve.envs.cities import build_all
+    from vrpsolve.routing.cities import build_all
 
     builds = build_all(args.osm_dir, args.out_dir, num_points=args.points, seed=args.seed)
     for build in builds:
@@ -55,7 +55,7 @@ def cmd_generate_cities(args: argparse.Namespace) -> int:
 
 def cmd_generate_test_sets(args: argparse.Namespace) -> int:
     """Build the fixed, seeded test sets the neural policies are evaluated on."""
-    from vrpsolve.envs.datasets import build_fixed_sets, fixed_sets
+    from vrpsolve.routing.datasets import build_fixed_sets, fixed_sets
 
     suites = tuple(split_option(args.suites, "--suites", str))
     unknown = set(suites) - {"routefinder", "cities"}
@@ -78,8 +78,8 @@ def cmd_generate_pfar(args: argparse.Namespace) -> int:
     """Draw seeded flow-admission instances and write one PFAR JSON file each."""
     from pathlib import Path
 
+    from vrpsolve.flows.files import write_flow_instance
     from vrpsolve.flows.generator import generate_instance
-    from vrpsolve.io.flow_json import write_flow_instance
 
     _positive(args.nodes, "--nodes")
     _positive(args.count, "--count")

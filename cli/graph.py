@@ -1,6 +1,6 @@
 """``vrpsolve graph``: build similarity graphs, train learned routing, answer queries, route paths.
 
-``build`` writes a graph-search instance file (``.npz``, see :mod:`vrpsolve.graphs.files`);
+``build`` writes a graph-search instance file (``.npz``, see :mod:`vrpsolve.graphs.search.files`);
 ``train`` writes a learned-routing checkpoint, for nearest-neighbour search (from such a file) or
 for path queries (on random geometric graphs or a city's roads); ``query`` runs a graph-search
 solver on an instance file and prints the evaluator's Recall@1 and DCS; ``paths`` builds a
@@ -41,9 +41,9 @@ def _print(record: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> None:
 # -- build ---------------------------------------------------------------------------------------
 def cmd_graph_build(args: argparse.Namespace) -> int:
     """Draw a vector dataset, build a similarity graph over it, write the instance file."""
-    from vrpsolve.graphs.build import build_knn_graph, build_nsw
-    from vrpsolve.graphs.datasets import clustered_gaussians, digits
-    from vrpsolve.graphs.files import SearchFile, save_search_file
+    from vrpsolve.graphs.search.build import build_knn_graph, build_nsw
+    from vrpsolve.graphs.search.datasets import clustered_gaussians, digits
+    from vrpsolve.graphs.search.files import SearchFile, save_search_file
 
     for option, value, least in (
         ("--num-base", args.num_base, 2),
@@ -99,7 +99,7 @@ def cmd_graph_build(args: argparse.Namespace) -> int:
 # -- networks for path queries -------------------------------------------------------------------
 def _network(spec: str, args: argparse.Namespace) -> Any:
     """The network ``spec`` names: ``rgg`` (with --nodes, --radius, --seed), a city or a file."""
-    from vrpsolve.graphs.paths import geometric_network, osm_network
+    from vrpsolve.graphs.paths.routers import geometric_network, osm_network
 
     if spec == "rgg":
         _at_least(args.nodes, 2, "--nodes")
@@ -110,7 +110,7 @@ def _network(spec: str, args: argparse.Namespace) -> Any:
 
 
 def _queries(network: Any, count: int, seed: int) -> Any:
-    from vrpsolve.graphs.paths import with_queries
+    from vrpsolve.graphs.paths.routers import with_queries
 
     _at_least(count, 1, "--queries")
     try:
@@ -131,14 +131,14 @@ def cmd_graph_train(args: argparse.Namespace) -> int:
 
 
 def _train_search(args: argparse.Namespace) -> int:
-    from vrpsolve.graphs.files import load_search_file
-    from vrpsolve.graphs.learned import (
+    from vrpsolve.graphs.search.algorithms import SimilarityGraph
+    from vrpsolve.graphs.search.files import load_search_file
+    from vrpsolve.graphs.search.learned import (
         RoutingConfig,
         graph_fingerprint,
         save_checkpoint,
         train_routing,
     )
-    from vrpsolve.graphs.search import SimilarityGraph
 
     contents = load_search_file(args.source)
     if contents.train_queries is None or contents.train_neighbours is None:
@@ -179,7 +179,7 @@ def _train_search(args: argparse.Namespace) -> int:
 
 
 def _train_paths(args: argparse.Namespace) -> int:
-    from vrpsolve.graphs.paths import path_config, save_path_checkpoint, train_path_routing
+    from vrpsolve.graphs.paths.routers import path_config, save_path_checkpoint, train_path_routing
 
     network = _network(args.source, args)
     training = _queries(network, args.queries, args.seed + 100)
@@ -208,7 +208,7 @@ def _time_limit(value: float | None) -> float | None:
 def cmd_graph_query(args: argparse.Namespace) -> int:
     """Answer an instance file's queries with a graph-search solver; print Recall@1 and DCS."""
     import vrpsolve
-    from vrpsolve.graphs.files import load_search_file
+    from vrpsolve.graphs.search.files import load_search_file
     from vrpsolve.report import result_record
 
     _at_least(args.budget, 1, "--budget")

@@ -18,13 +18,13 @@ from typing import Any
 
 import vrpsolve
 from vrpsolve.bench.runner import BACKENDS, run_parallel
-from vrpsolve.io import FORMATS, read_instance, read_solution, write_solution
-from vrpsolve.problems.families import Instance, family_of
-from vrpsolve.problems.flow_admission import FlowAdmissionInstance, FlowSolution
-from vrpsolve.problems.packet_network import PacketNetwork, SimulationReport
-from vrpsolve.problems.routing import RoutingInstance, Solution
+from vrpsolve.core.family import Instance, family_of
+from vrpsolve.core.registry import UnknownSolverError, UnsupportedInstanceError, resolve
+from vrpsolve.flows.model import FlowAdmissionInstance, FlowSolution
+from vrpsolve.packets.model import PacketNetwork, SimulationReport
 from vrpsolve.report import evaluation_record, render_table, result_record
-from vrpsolve.solvers.registry import UnknownSolverError, UnsupportedInstanceError, resolve
+from vrpsolve.routing.io import FORMATS, read_instance, read_solution, write_solution
+from vrpsolve.routing.model import RoutingInstance, Solution
 
 from .generate import add_generate_parser
 from .graph import add_graph_parser

@@ -36,11 +36,11 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a policy (or fine-tune one with new attributes) and checkpoint it to ``--out``."""
-    from vrpsolve.neural.checkpoints import load_checkpoint
-    from vrpsolve.neural.features import ATTRIBUTES
-    from vrpsolve.neural.model import ModelConfig
-    from vrpsolve.neural.rrnco import RRNCOConfig
-    from vrpsolve.neural.training import TrainConfig, train
+    from vrpsolve.routing.neural.checkpoints import load_checkpoint
+    from vrpsolve.routing.neural.features import ATTRIBUTES
+    from vrpsolve.routing.neural.model import ModelConfig
+    from vrpsolve.routing.neural.rrnco import RRNCOConfig
+    from vrpsolve.routing.neural.training import TrainConfig, train
 
     settings = _config_file(args.config)
     flags = {
@@ -107,7 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_export_policy(args: argparse.Namespace) -> int:
     """Copy a training checkpoint without its optimiser state (the form shipped in policies/)."""
-    from vrpsolve.neural.checkpoints import load_checkpoint, save_checkpoint
+    from vrpsolve.routing.neural.checkpoints import load_checkpoint, save_checkpoint
 
     try:
         checkpoint = load_checkpoint(args.checkpoint)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vrpsolve.problems.routing import RoutingInstance, Solution, VehicleType, evaluate
 from vrpsolve.report import evaluation_record, gap_percent, render_table
+from vrpsolve.routing.model import RoutingInstance, Solution, VehicleType, evaluate
 
 
 def small_instance(name: str = "tiny") -> RoutingInstance:

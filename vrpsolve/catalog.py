@@ -1,4 +1,5 @@
-"""The instances bundled in ``instances/`` and their best-known values (``instances/bks.csv``)."""
+"""The bundled data: instances in ``instances/`` with their best-known values
+(``instances/bks.csv``), and the trained policies in ``policies/``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ def instances_dir() -> Path:
     if override:
         return Path(override)
     return Path(__file__).resolve().parent.parent / "instances"
+
+
+def policies_dir() -> Path:
+    """The shipped trained policies: ``policies/`` of the checkout (checkpoints and model cards)."""
+    return Path(__file__).resolve().parent.parent / "policies"
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from vrpsolve.catalog import best_known
-from vrpsolve.problems.flow_admission import FlowEvaluation, FlowSolution
-from vrpsolve.problems.graph_search import SearchEvaluation, SearchSolution
-from vrpsolve.problems.packet_network import SimulationReport
-from vrpsolve.problems.path_query import PathEvaluation, PathSolution
-from vrpsolve.problems.routing import Evaluation, Solution
-from vrpsolve.solvers.base import Result
+from vrpsolve.core.solver import Result
+from vrpsolve.flows.model import FlowEvaluation, FlowSolution
+from vrpsolve.graphs.paths.model import PathEvaluation, PathSolution
+from vrpsolve.graphs.search.model import SearchEvaluation, SearchSolution
+from vrpsolve.packets.model import SimulationReport
+from vrpsolve.routing.model import Evaluation, Solution
 
 if TYPE_CHECKING:
     from vrpsolve.packets.simulator import RoutingPolicy

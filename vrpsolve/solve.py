@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vrpsolve.problems.families import Instance, family_of
-from vrpsolve.solvers.base import Result, Status
-from vrpsolve.solvers.registry import resolve
+from vrpsolve.core.family import Instance, family_of
+from vrpsolve.core.registry import resolve
+from vrpsolve.core.solver import Result, Status
 
 
 def solve(

@@ -6,7 +6,7 @@ import json
 
 import torch
 
-from vrpsolve.io import read_instance
+from vrpsolve.routing.io import read_instance
 from vrpsolve_cli.main import main
 
 
@@ -91,8 +91,8 @@ def test_train_builds_the_rrnco_policy_on_city_matrices(tmp_path, capsys):
     args += ["--validation-size", "2", "--reference-time", "0.05", "--embed-dim", "8"]
     args += ["--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
     assert main(args) == 0
-    from vrpsolve.neural.checkpoints import load_checkpoint
-    from vrpsolve.neural.rrnco import RRNCOPolicy
+    from vrpsolve.routing.neural.checkpoints import load_checkpoint
+    from vrpsolve.routing.neural.rrnco import RRNCOPolicy
 
     assert isinstance(load_checkpoint(out).policy, RRNCOPolicy)
     config = tmp_path / "c.json"
@@ -110,7 +110,7 @@ def test_train_fine_tunes_with_and_without_adapter_attributes(tmp_path, capsys):
     assert main(["train", "--out", str(base), *common, *small]) == 0
     plain = tmp_path / "plain.pt"
     assert main(["train", "--out", str(plain), "--init", str(base), *common]) == 0
-    from vrpsolve.neural.checkpoints import load_checkpoint
+    from vrpsolve.routing.neural.checkpoints import load_checkpoint
 
     assert load_checkpoint(plain).policy.attributes == load_checkpoint(base).policy.attributes
     args = ["train", "--out", str(tuned), "--init", str(base), "--variants", "VRPMB"]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from vrpsolve.graphs.files import load_search_file
+from vrpsolve.graphs.search.files import load_search_file
 from vrpsolve_cli.main import main
 
 

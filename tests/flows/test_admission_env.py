@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env, data_equivalence
 
-from vrpsolve.flows.admission_env import FlowAdmissionEnv
+from vrpsolve.flows.env import FlowAdmissionEnv
 from vrpsolve.flows.generator import generate_flows, generate_instance, generate_topology
 from vrpsolve.flows.greedy import greedy_admission
 from vrpsolve.flows.ilp import enumerate_candidates
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     Flow,
     FlowAdmissionInstance,
     Link,
@@ -63,7 +63,7 @@ SOURCES: dict[str, Callable[[], Any]] = {
 @pytest.fixture
 def registered():
     """Register the env under a test id, so check_env also runs its spec-based checks."""
-    gym.register(id=ENV_ID, entry_point="vrpsolve.flows.admission_env:FlowAdmissionEnv")
+    gym.register(id=ENV_ID, entry_point="vrpsolve.flows.env:FlowAdmissionEnv")
     yield ENV_ID
     del gym.registry[ENV_ID]
 

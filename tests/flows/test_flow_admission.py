@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     AdmissionMode,
     Flow,
     FlowAdmissionInstance,

@@ -9,22 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from vrpsolve.errors import InputError
-from vrpsolve.io.flow_json import (
+from vrpsolve.core.errors import InputError
+from vrpsolve.flows.files import (
     instance_to_dict,
     read_flow_instance,
     read_flow_solution,
     write_flow_instance,
     write_flow_solution,
 )
-from vrpsolve.io.network import read_sndlib
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     Flow,
     FlowAdmissionInstance,
     FlowSolution,
     Link,
     evaluate_flows,
 )
+from vrpsolve.networks.topology import read_sndlib
 
 ROOT = Path(__file__).resolve().parents[2] / "instances" / "network"
 

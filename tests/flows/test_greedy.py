@@ -6,7 +6,7 @@ import pytest
 
 from vrpsolve.flows.generator import TOPOLOGY_KINDS, generate_instance
 from vrpsolve.flows.greedy import admission_order, greedy_admission
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     Flow,
     FlowAdmissionInstance,
     FlowSolution,

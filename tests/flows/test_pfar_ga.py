@@ -11,7 +11,7 @@ import pytest
 from vrpsolve.flows.ga import _candidate_lists, _Encoding, genetic_admission
 from vrpsolve.flows.generator import TOPOLOGY_KINDS, generate_instance
 from vrpsolve.flows.greedy import greedy_admission
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     Flow,
     FlowAdmissionInstance,
     FlowSolution,

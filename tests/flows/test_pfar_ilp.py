@@ -23,7 +23,7 @@ from vrpsolve.flows.ilp import (
     solve_arc_ilp,
     solve_path_ilp,
 )
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     Flow,
     FlowAdmissionInstance,
     FlowEvaluation,

@@ -14,15 +14,15 @@ from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
-from vrpsolve.packets.envs import (
+from vrpsolve.packets.env import (
     PacketRoutingGymEnv,
     PacketRoutingParallelEnv,
     default_drop_penalty,
 )
+from vrpsolve.packets.model import PacketLink, PacketNetwork, TrafficModel
 from vrpsolve.packets.policies import ShortestPathPolicy
 from vrpsolve.packets.simulator import Packet, Simulation
 from vrpsolve.packets.topologies import boyan_littman_grid, random_geometric_network
-from vrpsolve.problems.packet_network import PacketLink, PacketNetwork, TrafficModel
 
 ENV_ID = "vrpsolve-test/PacketRouting-v0"
 
@@ -42,7 +42,7 @@ def congested() -> PacketNetwork:
 @pytest.fixture
 def registered():
     """Register the Gymnasium env under a test id, so check_env also runs its spec checks."""
-    gym.register(id=ENV_ID, entry_point="vrpsolve.packets.envs:PacketRoutingGymEnv")
+    gym.register(id=ENV_ID, entry_point="vrpsolve.packets.env:PacketRoutingGymEnv")
     yield ENV_ID
     del gym.registry[ENV_ID]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vrpsolve.errors import InputError
+from vrpsolve.core.errors import InputError
 from vrpsolve.packets.learning import (
     OlpomdpPolicy,
     QRoutingPolicy,
@@ -17,15 +17,15 @@ from vrpsolve.packets.learning import (
     mean_empty_delivery_time,
     train_online,
 )
-from vrpsolve.packets.policies import ShortestPathPolicy, shortest_distances
-from vrpsolve.packets.simulator import Simulation
-from vrpsolve.packets.topologies import boyan_littman_grid, random_geometric_network
-from vrpsolve.problems.packet_network import (
+from vrpsolve.packets.model import (
     PacketLink,
     PacketNetwork,
     TrafficModel,
     evaluate_policy,
 )
+from vrpsolve.packets.policies import ShortestPathPolicy, shortest_distances
+from vrpsolve.packets.simulator import Simulation
+from vrpsolve.packets.topologies import boyan_littman_grid, random_geometric_network
 
 
 def small_grid(load: float = 0.3, ttl: int | None = 12, duration: float = 1_000.0) -> PacketNetwork:

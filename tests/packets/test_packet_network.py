@@ -8,8 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from vrpsolve.packets.policies import ShortestPathPolicy
-from vrpsolve.problems.packet_network import (
+from vrpsolve.packets.model import (
     PACKET_ATTRIBUTES,
     PacketLink,
     PacketNetwork,
@@ -17,6 +16,7 @@ from vrpsolve.problems.packet_network import (
     TrafficModel,
     evaluate_policy,
 )
+from vrpsolve.packets.policies import ShortestPathPolicy
 
 
 def line(n: int = 3, **settings: object) -> PacketNetwork:

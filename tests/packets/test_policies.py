@@ -8,14 +8,14 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from vrpsolve.packets.policies import RandomPolicy, ShortestPathPolicy, shortest_distances
-from vrpsolve.packets.topologies import boyan_littman_grid, zoo_network
-from vrpsolve.problems.packet_network import (
+from vrpsolve.packets.model import (
     PacketLink,
     PacketNetwork,
     TrafficModel,
     evaluate_policy,
 )
+from vrpsolve.packets.policies import RandomPolicy, ShortestPathPolicy, shortest_distances
+from vrpsolve.packets.topologies import boyan_littman_grid, zoo_network
 
 
 def test_hop_paths_are_shortest() -> None:

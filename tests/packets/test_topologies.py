@@ -8,7 +8,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from vrpsolve.errors import InputError
+from vrpsolve.core.errors import InputError
 from vrpsolve.packets.topologies import (
     ZOO_NETWORKS,
     boyan_littman_edges,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vrpsolve.solvers.registry import list_solvers, solver_names
+from vrpsolve.core.registry import list_solvers, solver_names
 
 from .errors import BenchInputError
 from .selection import CUSTOM_SET, BenchInstance
@@ -127,8 +127,8 @@ def run_job(job: BenchJob) -> dict[str, Any]:
     message in ``error``.
     """
     from vrpsolve.catalog import best_known
-    from vrpsolve.io import read_instance
     from vrpsolve.report import gap_percent
+    from vrpsolve.routing.io import read_instance
     from vrpsolve.solve import solve
 
     row: dict[str, Any] = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vrpsolve.catalog import best_known_values, list_sets
-from vrpsolve.io import read_instance
+from vrpsolve.routing.io import read_instance
 
 from .errors import BenchInputError
 

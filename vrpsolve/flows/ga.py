@@ -16,7 +16,7 @@ Modelling choices:
   link's residual capacity is rejected. A fill step then tries every rejected flow, in the same
   order, on each of its candidates (shortest first) and admits it on the first that fits. The
   repaired genes are written back into the chromosome, so every individual is feasible.
-- **Fitness**: the evaluator's :meth:`~vrpsolve.problems.flow_admission.FlowEvaluation.key` (total
+- **Fitness**: the evaluator's :meth:`~vrpsolve.flows.model.FlowEvaluation.key` (total
   admitted priority, or the admitted mass class by class in lexicographic mode), computed with
   NumPy from admitted counts per priority class; ties go to the solution that puts less demand
   times hops on the network, which leaves room for more flows.
@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrpsolve.flows.greedy import admission_order, greedy_admission
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     TOLERANCE,
     AdmissionMode,
     FlowAdmissionInstance,
@@ -76,7 +76,7 @@ class GaOutcome:
     ----------
     solution
         The best solution found; always feasible under
-        :func:`~vrpsolve.problems.flow_admission.evaluate_flows`.
+        :func:`~vrpsolve.flows.model.evaluate_flows`.
     objective
         Its total admitted priority, as the evaluator computes it.
     generations

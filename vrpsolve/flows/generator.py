@@ -17,8 +17,8 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
-from vrpsolve.io.network import Topology
-from vrpsolve.problems.flow_admission import AdmissionMode, Flow, FlowAdmissionInstance, Link
+from vrpsolve.flows.model import AdmissionMode, Flow, FlowAdmissionInstance, Link
+from vrpsolve.networks.topology import Topology
 
 TopologyKind = Literal["waxman", "barabasi_albert", "grid"]
 TOPOLOGY_KINDS: tuple[str, ...] = ("waxman", "barabasi_albert", "grid")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import math
 
-from vrpsolve.problems.flow_admission import FlowAdmissionInstance, FlowSolution, Path, within
+from vrpsolve.flows.model import FlowAdmissionInstance, FlowSolution, Path, within
 
 _Arc = tuple[int, int, float]
 """An outgoing link: (link index, head node index, delay)."""
@@ -104,7 +104,7 @@ def greedy_admission(instance: FlowAdmissionInstance) -> FlowSolution:
     least hops on a network without delays) through the links whose residual capacity still
     holds its demand, within its hop limit; it is rejected when there is no such path or the
     least delay breaks its delay limit. Admitted demand is then taken off the residual capacity.
-    Capacity and delay tests use :func:`vrpsolve.problems.flow_admission.within`, as the
+    Capacity and delay tests use :func:`vrpsolve.flows.model.within`, as the
     evaluator does.
 
     Parameters
@@ -115,7 +115,7 @@ def greedy_admission(instance: FlowAdmissionInstance) -> FlowSolution:
     Returns
     -------
     FlowSolution
-        A solution that :func:`~vrpsolve.problems.flow_admission.evaluate_flows` finds feasible.
+        A solution that :func:`~vrpsolve.flows.model.evaluate_flows` finds feasible.
     """
     index = {node: k for k, node in enumerate(instance.nodes)}
     arcs: list[list[_Arc]] = [[] for _ in instance.nodes]

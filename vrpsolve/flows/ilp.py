@@ -1,6 +1,6 @@
 """Exact integer programs for PFAR: a path formulation and an arc-flow formulation.
 
-Both are solved with PuLP through :class:`vrpsolve.solvers.ilp_milp.MilpBackend` (HiGHS via
+Both are solved with PuLP through :class:`vrpsolve.milp.MilpBackend` (HiGHS via
 ``highspy``, or CBC), one thread, zero relative gap, a time limit and a MIP start from
 :func:`vrpsolve.flows.greedy.greedy_admission`.
 
@@ -24,7 +24,7 @@ Both are solved with PuLP through :class:`vrpsolve.solvers.ilp_milp.MilpBackend`
   problem: the outcome is ``"optimal"`` when the MILP is solved to optimality.
 
 Objectives. In ``weighted`` mode the total priority of the admitted flows is maximised. In
-``lexicographic`` mode (see :meth:`~vrpsolve.problems.flow_admission.FlowEvaluation.key`) either
+``lexicographic`` mode (see :meth:`~vrpsolve.flows.model.FlowEvaluation.key`) either
 
 - ``lexicographic="sequential"`` (default): for each priority class from the highest, maximise the
   number of admitted flows of that class, then fix that number as a constraint and go on; or
@@ -39,7 +39,7 @@ Classes of priority 0 carry no weight in either mode.
 At the time limit the best solution found is returned with status ``"feasible"`` and, in
 ``weighted`` mode, the solver's upper bound (gap in ``stats``). Nothing is raised on a hard
 instance. Extracted solutions are checked with the evaluator's tolerance
-(:func:`~vrpsolve.problems.flow_admission.within`); should a solver tolerance let a load or delay
+(:func:`~vrpsolve.flows.model.within`); should a solver tolerance let a load or delay
 slip past a limit, the offending flows are rejected (listed in ``stats["repaired"]``) and the
 result is not claimed optimal.
 """
@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pulp
 
 from vrpsolve.flows.greedy import greedy_admission
-from vrpsolve.problems.flow_admission import (
+from vrpsolve.flows.model import (
     AdmissionMode,
     FlowAdmissionInstance,
     FlowSolution,
@@ -66,7 +66,7 @@ from vrpsolve.problems.flow_admission import (
     evaluate_flows,
     within,
 )
-from vrpsolve.solvers.ilp_milp import BACKENDS, MilpBackend, MilpOutcome, default_backend
+from vrpsolve.milp import BACKENDS, MilpBackend, MilpOutcome, default_backend
 
 if TYPE_CHECKING:
     import networkx as nx

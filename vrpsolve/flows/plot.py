@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vrpsolve.problems.flow_admission import FlowAdmissionInstance, FlowSolution, evaluate_flows
+from vrpsolve.flows.model import FlowAdmissionInstance, FlowSolution, evaluate_flows
 
 
 def render_flows(instance: FlowAdmissionInstance, solution: FlowSolution) -> bytes:

@@ -1,1 +1,2 @@
-"""Similarity graphs and routing on them: builders, greedy and beam search, learned routing."""
+"""Routing on graphs: nearest-neighbour search on similarity graphs (:mod:`.search`) and path
+queries on networks (:mod:`.paths`)."""

@@ -2,7 +2,7 @@
 
 Both are tabular and distributed, one agent per router, and both are their own
 :class:`~vrpsolve.packets.simulator.SimulationHooks`: simulating a network under one of them
-(:func:`~vrpsolve.problems.packet_network.evaluate_policy`, :meth:`Simulation.run
+(:func:`~vrpsolve.packets.model.evaluate_policy`, :meth:`Simulation.run
 <vrpsolve.packets.simulator.Simulation.run>` or :func:`train_online`) trains it, as in the
 papers, until :meth:`~QRoutingPolicy.freeze` turns learning off for evaluation.
 
@@ -49,10 +49,10 @@ from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 
-from vrpsolve.errors import InputError
+from vrpsolve.core.errors import InputError
+from vrpsolve.packets.model import DropReason, FloatArray, PacketNetwork
 from vrpsolve.packets.policies import shortest_distances
 from vrpsolve.packets.simulator import NodeView, Packet, Simulation
-from vrpsolve.problems.packet_network import DropReason, FloatArray, PacketNetwork
 
 POLICY_FORMAT = "vrpsolve-packet-policy"
 """The ``format`` field of a saved policy's metadata."""

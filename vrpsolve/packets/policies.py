@@ -13,8 +13,8 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
+from vrpsolve.packets.model import FloatArray, PacketNetwork
 from vrpsolve.packets.simulator import NodeView, Packet
-from vrpsolve.problems.packet_network import FloatArray, PacketNetwork
 
 PathWeight = Literal["hops", "delay"]
 

@@ -48,7 +48,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vrpsolve.problems.packet_network import (
+from vrpsolve.packets.model import (
     DropReason,
     PacketNetwork,
     SimulationReport,

@@ -1,6 +1,6 @@
 """Packet networks to route on: Boyan and Littman's 6x6 grid, Topology Zoo networks, random ones.
 
-Every builder returns a :class:`~vrpsolve.problems.packet_network.PacketNetwork` with links both
+Every builder returns a :class:`~vrpsolve.packets.model.PacketNetwork` with links both
 ways and takes the same settings: ``load``, ``od`` and ``packet_size`` (the traffic) and
 ``buffer_size``, ``ttl``, ``duration`` and ``warmup``. Change them later with
 :func:`dataclasses.replace` or :meth:`PacketNetwork.with_traffic`.
@@ -36,11 +36,10 @@ from typing import Any
 import networkx as nx
 
 from vrpsolve.catalog import instances_dir
-from vrpsolve.errors import InputError
-from vrpsolve.io.json_format import VERSION, load_json
-from vrpsolve.io.network import read_topology
-from vrpsolve.io.text import write_text_atomic
-from vrpsolve.problems.packet_network import OD, PacketLink, PacketNetwork, TrafficModel
+from vrpsolve.core.errors import InputError
+from vrpsolve.core.files import VERSION, load_json, write_text_atomic
+from vrpsolve.networks.topology import read_topology
+from vrpsolve.packets.model import OD, PacketLink, PacketNetwork, TrafficModel
 
 FORMAT_TAG = "vrpsolve-packet-network"
 """The ``format`` field of the native JSON files."""
@@ -317,7 +316,7 @@ def zoo_network(
 ) -> PacketNetwork:
     """A Topology Zoo network (``Abilene``, ``Geant2012``, ``Nsfnet`` or a GML/GraphML path).
 
-    Read with :func:`vrpsolve.io.network.read_topology`: link capacities in Mbit/s become
+    Read with :func:`vrpsolve.networks.topology.read_topology`: link capacities in Mbit/s become
     bandwidths in kbit/ms (the same numbers), propagation delays in ms come from the node
     coordinates (great-circle length at 200 km/ms; 0 where a node has none), and undirected
     edges become links both ways. Time is in milliseconds and sizes in kilobits.

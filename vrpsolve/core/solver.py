@@ -1,0 +1,151 @@
+"""The solver interface: what a solver declares, what it hands back, and the result users see."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from vrpsolve.flows.model import (
+    FlowEvaluation,
+    FlowSolution,
+    FlowViolation,
+)
+from vrpsolve.graphs.paths.model import PathEvaluation, PathSolution, PathViolation
+from vrpsolve.graphs.search.model import SearchEvaluation, SearchSolution, SearchViolation
+from vrpsolve.packets.model import SimulationReport
+from vrpsolve.routing.model import Evaluation, Solution, Violation
+
+if TYPE_CHECKING:
+    from vrpsolve.packets.simulator import RoutingPolicy
+
+
+class Status(StrEnum):
+    """Outcome of a solve, decided from the evaluator's verdict and the solver's proof."""
+
+    OPTIMAL = "optimal"
+    """Feasible, and the solver proved no better solution exists."""
+    FEASIBLE = "feasible"
+    """Feasible under the evaluator."""
+    INFEASIBLE = "infeasible"
+    """The solver returned a solution that the evaluator rejects."""
+    NO_SOLUTION = "no_solution"
+    """The solver returned nothing within its limits."""
+
+
+@dataclass(frozen=True)
+class SolverOutput:
+    """What a solver adapter hands back before the evaluator has judged it."""
+
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None
+    """Routes, admitted paths, (packet routing) a routing policy, ranked search answers, or
+    query paths."""
+    proved_optimal: bool = False
+    lower_bound: float | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A solve's outcome: the solution, the evaluator's verdict, and how it was obtained.
+
+    The cost and feasibility always come from :func:`vrpsolve.evaluate`, never from the solver.
+    """
+
+    instance: str
+    solver: str
+    seed: int
+    status: Status
+    runtime: float
+    """Wall-clock seconds spent in the solver's run (its one-time setup not counted)."""
+    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None
+    evaluation: (
+        Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | PathEvaluation | None
+    )
+    lower_bound: float | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feasible(self) -> bool:
+        """Whether a solution was found and the evaluator accepts it."""
+        return self.evaluation is not None and self.evaluation.feasible
+
+    @property
+    def cost(self) -> float:
+        """The evaluator's routing cost; ``math.inf`` when infeasible or without a solution.
+
+        For a family that maximises (flow admission, graph search, path queries) use
+        :attr:`objective`.
+        """
+        if isinstance(self.evaluation, Evaluation):
+            return self.evaluation.penalised_cost
+        return math.inf
+
+    @property
+    def objective(self) -> float | None:
+        """The evaluator's objective of a feasible solution (any family), else ``None``."""
+        return self.evaluation.objective if self.feasible and self.evaluation else None
+
+    @property
+    def violations(
+        self,
+    ) -> tuple[Violation | FlowViolation | SearchViolation | PathViolation, ...]:
+        """The evaluator's violations (empty when feasible or when there is no solution)."""
+        return self.evaluation.violations if self.evaluation is not None else ()
+
+    def summary(self) -> str:
+        """One line: solver, status, objective, routes or admitted flows, and time."""
+        if isinstance(self.solution, FlowSolution):
+            admitted = len(self.solution.admitted)
+            value = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
+            return (
+                f"{self.instance}: {self.solver} {self.status.value}, objective {value}, "
+                f"{admitted} flows admitted, {self.runtime:.2f} s"
+            )
+        if not isinstance(self.solution, Solution):
+            value = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
+            return f"{self.instance}: {self.solver} {self.status.value}, objective {value}"
+        routes = len(self.solution.routes)
+        cost = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
+        return (
+            f"{self.instance}: {self.solver} {self.status.value}, cost {cost}, "
+            f"{routes} routes, {self.runtime:.2f} s"
+        )
+
+
+class Solver(ABC):
+    """Base class of every solver.
+
+    A subclass names itself, says which problem family it solves (routing unless it says
+    otherwise), lists the instance attributes it can model (the names the instance's
+    ``active_attributes()`` reports), and implements :meth:`run` (and :meth:`prepare` where it
+    has one-time setup). Callers use :func:`vrpsolve.solve`, which checks support, prepares and
+    times the run and evaluates the answer.
+    """
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    family: ClassVar[str] = "routing"
+    """The problem family solved (see :mod:`vrpsolve.core.family`)."""
+    supported_attributes: ClassVar[frozenset[str]]
+    default_time_limit: ClassVar[float] = 10.0
+    """Seconds used when the caller gives no time limit."""
+
+    def unsupported(self, instance: Any) -> frozenset[str]:
+        """Active attributes of ``instance`` that this solver cannot model."""
+        return instance.active_attributes() - self.supported_attributes
+
+    def prepare(self, **options: Any) -> None:  # noqa: B027 (an optional hook)
+        """One-time setup left out of the timed run (heavy imports, loading a model); none here.
+
+        :func:`vrpsolve.solve` calls it with the run's options before starting the clock.
+        """
+
+    @abstractmethod
+    def run(self, instance: Any, *, time_limit: float, seed: int, **options: Any) -> SolverOutput:
+        """Solve ``instance`` (of the solver's family) within ``time_limit`` seconds.
+
+        Never raise for a hard instance: return no solution instead.
+        """

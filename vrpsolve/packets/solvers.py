@@ -1,0 +1,84 @@
+"""Packet-routing solvers: each returns a routing policy, which the simulation then judges.
+
+The static policies route on shortest paths (by hops or by latency). The learning ones (Q-routing,
+OLPOMDP) learn online while routing simulated traffic on the instance for ``training_duration``
+simulated time units (default: the network's own duration), then are frozen and returned; the
+evaluator (:func:`~vrpsolve.packets.model.evaluate_policy`) simulates the frozen policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.packets.model import PACKET_ATTRIBUTES, PacketNetwork
+
+
+class _PacketSolver(Solver):
+    family: ClassVar[str] = "packet_routing"
+    supported_attributes: ClassVar[frozenset[str]] = PACKET_ATTRIBUTES
+
+
+class ShortestHopsSolver(_PacketSolver):
+    """Static routing on fewest-hop paths."""
+
+    name: ClassVar[str] = "packet-shortest-hops"
+    summary: ClassVar[str] = "packet routing on static fewest-hop paths"
+    weight: ClassVar[Literal["hops", "delay"]] = "hops"
+
+    def run(
+        self, instance: PacketNetwork, *, time_limit: float, seed: int, **options: Any
+    ) -> SolverOutput:
+        """The shortest-path routing table (time limit and seed unused)."""
+        from vrpsolve.packets.policies import ShortestPathPolicy
+
+        return SolverOutput(ShortestPathPolicy(instance, weight=self.weight))
+
+
+class ShortestDelaySolver(ShortestHopsSolver):
+    """Static routing on lowest-latency paths (transmission plus propagation)."""
+
+    name: ClassVar[str] = "packet-shortest-delay"
+    summary: ClassVar[str] = "packet routing on static lowest-latency paths"
+    weight: ClassVar[Literal["hops", "delay"]] = "delay"
+
+
+class QRoutingSolver(_PacketSolver):
+    """Q-routing (Boyan and Littman): per-node delivery-time estimates learned online."""
+
+    name: ClassVar[str] = "q-routing"
+    summary: ClassVar[str] = "Q-routing, learned online on simulated traffic, then frozen"
+
+    def run(
+        self, instance: PacketNetwork, *, time_limit: float, seed: int, **options: Any
+    ) -> SolverOutput:
+        """Learn for ``training_duration`` simulated time units, then freeze."""
+        from vrpsolve.packets.learning import QRoutingPolicy
+
+        policy = QRoutingPolicy(instance, seed=seed)
+        return _trained(instance, policy, seed, options)
+
+
+class OlpomdpSolver(_PacketSolver):
+    """OLPOMDP policy-gradient routers (Tao, Baxter and Weaver), with loop-penalty shaping."""
+
+    name: ClassVar[str] = "olpomdp"
+    summary: ClassVar[str] = "OLPOMDP policy-gradient routers (shaped), learned online, frozen"
+
+    def run(
+        self, instance: PacketNetwork, *, time_limit: float, seed: int, **options: Any
+    ) -> SolverOutput:
+        """Learn for ``training_duration`` simulated time units (``shaping`` on by default)."""
+        from vrpsolve.packets.learning import OlpomdpPolicy
+
+        policy = OlpomdpPolicy(instance, shaping=bool(options.get("shaping", True)), seed=seed)
+        return _trained(instance, policy, seed, options)
+
+
+def _trained(instance: PacketNetwork, policy: Any, seed: int, options: dict[str, Any]):
+    from vrpsolve.packets.learning import train_online
+
+    duration = float(options.get("training_duration", instance.duration))
+    curve = train_online(instance, policy, duration=duration, seed=seed + 1)
+    policy.freeze()
+    return SolverOutput(policy, stats={"training_duration": duration, "curve_points": len(curve)})

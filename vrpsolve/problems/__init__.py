@@ -1,1 +1,0 @@
-"""Problem families: instances, solutions and the one trusted evaluator of each."""

@@ -1,0 +1,1 @@
+"""The routing genetic algorithm: giant-tour split, penalised population, numba local search."""

@@ -1,0 +1,230 @@
+"""The ``routefinder`` solver: a trained multi-task policy constructs the routes.
+
+The instance is brought into the learning environment (:mod:`vrpsolve.envs`), rescaled to the
+training scale, and the policy decodes greedily from every customer as a start (multi-start) over
+up to 8 symmetric transformations of the coordinates (augmentation), or by sampling; the best
+construction is returned and judged by the evaluator like any other solver's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from vrpsolve.catalog import policies_dir
+from vrpsolve.core.errors import InputError
+from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.threads import one_thread
+from vrpsolve.routing.model import RoutingInstance, Solution, evaluate
+
+POLICIES_DIR = policies_dir()
+"""Where shipped checkpoints live (``policies/<name>.pt`` with a model card ``<name>.md``)."""
+
+STRATEGIES = ("greedy", "multistart", "augment", "sampling")
+"""Decoding strategies: one greedy rollout; greedy from every start; that over 8 coordinate
+transformations (default); or ``samples`` sampled rollouts."""
+
+AUGMENTATIONS = 8
+"""Copies of each instance the ``augment`` strategy decodes (the symmetries of the square)."""
+
+ROLLOUT_ELEMENTS = 200_000_000
+"""Memory budget: rollouts in one batch times nodes squared (each rollout holds the matrices)."""
+
+
+def dihedral(locs: torch.Tensor) -> torch.Tensor:
+    """The 8 symmetries of the unit square applied to ``[B, M, 2]`` coordinates: ``[8B, M, 2]``."""
+    x, y = locs[..., :1], locs[..., 1:]
+    variants = [(x, y), (y, x), (1 - x, y), (x, 1 - y), (1 - x, 1 - y), (y, 1 - x), (1 - y, x)]
+    variants.append((1 - y, 1 - x))
+    return torch.cat([torch.cat(v, -1) for v in variants])
+
+
+@cache
+def load_policy(name_or_path: str) -> Any:
+    """A policy from a checkpoint path or a name in ``policies/``."""
+    from vrpsolve.routing.neural.checkpoints import load_checkpoint
+
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = POLICIES_DIR / f"{name_or_path}.pt"
+    if not path.exists():
+        raise InputError("no policy checkpoint here (train one with `vrpsolve train`)", path)
+    policy = load_checkpoint(path).policy
+    policy.eval()
+    return policy
+
+
+def construct(
+    instances: list[RoutingInstance],
+    policy: Any,
+    *,
+    strategy: str = "augment",
+    samples: int = 64,
+    seed: int = 0,
+) -> list[list[int]]:
+    """Best action sequence per instance (all of one node and depot count).
+
+    Instances are decoded in batches as large as the memory budget allows with every start.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+    size = instances[0].num_nodes
+    copies = AUGMENTATIONS if strategy == "augment" else 1
+    rollouts = {"greedy": 1, "sampling": samples}.get(strategy, size) * copies
+    chunk = max(1, ROLLOUT_ELEMENTS // (size * size * rollouts))
+    best: list[list[int]] = []
+    for first in range(0, len(instances), chunk):
+        part = instances[first : first + chunk]
+        best += _construct_batch(part, policy, strategy, samples, seed)
+    return best
+
+
+def _construct_batch(
+    instances: list[RoutingInstance], policy: Any, strategy: str, samples: int, seed: int
+) -> list[list[int]]:
+    from vrpsolve.routing.convert import from_routing_instances
+    from vrpsolve.routing.env import RoutingEnv
+    from vrpsolve.routing.generators import RoutingGenerator
+    from vrpsolve.routing.neural.decoding import rollout
+    from vrpsolve.routing.neural.features import rescale
+
+    td = rescale(from_routing_instances(instances))
+    batch, size = len(td), td["distance"].shape[-1]
+    env = RoutingEnv(RoutingGenerator(max(1, size - 1)), seed=seed)
+    copies = AUGMENTATIONS if strategy == "augment" else 1
+    if copies > 1:
+        td = td.repeat(copies)
+        td["locs"] = dihedral(td["locs"][:batch])
+    customers = env.get_num_starts(env.reset(td[:1].clone()))
+    budget = max(1, ROLLOUT_ELEMENTS // (size * size * len(td)))
+    starts = {"greedy": 1, "sampling": min(samples, budget)}.get(strategy, min(customers, budget))
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad(), one_thread():
+        result = rollout(
+            policy, env, td, num_starts=starts, greedy=strategy != "sampling", generator=generator
+        )
+    reward = result.reward.view(starts * copies, batch)
+    best = reward.argmax(0)
+    rows = (best * batch + torch.arange(batch)).tolist()
+    return [result.actions[row].tolist() for row in rows]
+
+
+class RouteFinderSolver(Solver):
+    """Construction by a trained multi-task policy (options: policy, strategy, samples)."""
+
+    name: ClassVar[str] = "routefinder"
+    summary: ClassVar[str] = "neural multi-task policy (RouteFinder-style), greedy/multi-start"
+    default_policy: ClassVar[str] = "routefinder-n50"
+    """The shipped checkpoint used when no ``policy`` option is given."""
+    supported_attributes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "asymmetric",
+            "capacity",
+            "open_routes",
+            "backhaul_classic",
+            "backhaul_mixed",
+            "max_duration",
+            "max_distance",
+            "time_windows",
+            "multiple_depots",
+        }
+    )
+
+    def unsupported(self, instance: Any) -> frozenset[str]:
+        """As declared, except that the single vehicle of a (A)TSP is modelled (one route)."""
+        missing = super().unsupported(instance)
+        return missing - {"fleet_limit"} if instance.is_tsp else missing
+
+    def prepare(self, **options: Any) -> None:
+        """Import the learning environment (rl4co takes seconds) and load the policy."""
+        importlib.import_module("vrpsolve.routing.env")
+        self.policy(options)
+
+    def policy(self, options: dict[str, Any]) -> Any:
+        """The policy named by the ``policy`` option, or the solver's default one (cached)."""
+        return load_policy(str(options.get("policy", self.default_policy)))
+
+    def run(
+        self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
+    ) -> SolverOutput:
+        """Construct routes with the policy; the time limit is not used (one pass)."""
+        from vrpsolve.routing.convert import solution_for_instance
+
+        strategy = str(options.get("strategy", "augment"))
+        if strategy not in STRATEGIES:
+            raise InputError(
+                f"option strategy={strategy!r}: expected one of {', '.join(STRATEGIES)}"
+            )
+        policy = self.policy(options)
+        samples = int(options.get("samples", 64))
+        try:
+            actions = construct([instance], policy, strategy=strategy, samples=samples, seed=seed)
+        except ValueError as error:  # the environment cannot model it, or no solution exists
+            return SolverOutput(None, stats={"strategy": strategy, "error": str(error)})
+        solution = solution_for_instance(instance, actions[0])
+        return SolverOutput(solution, stats={"strategy": strategy})
+
+
+class RouteFinderSearchSolver(RouteFinderSolver):
+    """The policy's construction as the starting solution of PyVRP's search.
+
+    The policy does not model a fleet limit; on a fleet-limited instance (ORTEC files, say) the
+    construction seeds the search only when the evaluator accepts it there (it fits the fleet),
+    and PyVRP starts on its own otherwise (``stats["seeded"]`` says which).
+    """
+
+    name: ClassVar[str] = "routefinder+ls"
+    summary: ClassVar[str] = "routefinder construction, then PyVRP local search from it"
+    supported_attributes: ClassVar[frozenset[str]] = RouteFinderSolver.supported_attributes | {
+        "fleet_limit"
+    }
+
+    def run(
+        self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
+    ) -> SolverOutput:
+        """Construct with the policy, then search with PyVRP for the rest of ``time_limit``."""
+        from vrpsolve.routing.solvers.pyvrp import PyVRPSolver
+
+        began = time.perf_counter()
+        relaxed = instance
+        if instance.has_fleet_limit and not instance.is_tsp:  # the policy assumes no limit
+            kinds = tuple(replace(vt, num_available=None) for vt in instance.vehicle_types)
+            relaxed = replace(instance, vehicle_types=kinds)
+        constructed = super().run(relaxed, time_limit=time_limit, seed=seed, **options)
+        constructing = time.perf_counter() - began
+        remaining = max(0.1, time_limit - constructing)
+        seed_solution = constructed.solution
+        if not (isinstance(seed_solution, Solution) and evaluate(instance, seed_solution).feasible):
+            seed_solution = None  # feasible without the limit, so it exceeds the fleet
+        searched = PyVRPSolver().run(
+            instance, time_limit=remaining, seed=seed, initial_solution=seed_solution
+        )
+        stats = {
+            **constructed.stats,
+            **searched.stats,
+            "construction_seconds": constructing,
+            "seeded": seed_solution is not None,
+        }
+        return SolverOutput(searched.solution or seed_solution, stats=stats)
+
+
+class RRNCOSolver(RouteFinderSolver):
+    """Construction by the policy trained on road-network matrices (RRNCO-style)."""
+
+    name: ClassVar[str] = "rrnco"
+    summary: ClassVar[str] = "neural policy for asymmetric road matrices (RRNCO-style)"
+    default_policy: ClassVar[str] = "rrnco-n50"
+
+
+class RRNCOSearchSolver(RouteFinderSearchSolver):
+    """The RRNCO-style policy's construction as the starting solution of PyVRP's search."""
+
+    name: ClassVar[str] = "rrnco+ls"
+    summary: ClassVar[str] = "rrnco construction, then PyVRP local search from it"
+    default_policy: ClassVar[str] = RRNCOSolver.default_policy

@@ -1,1 +1,0 @@
-"""Solvers behind one interface (`Solver`), and the registry that names and picks them."""
