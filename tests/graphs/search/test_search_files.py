@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,8 @@ def test_bad_instance_file_raises_one_line_naming_the_field(
 
 
 def test_truncated_or_foreign_instance_file_raises(tmp_path: Path) -> None:
-    """A truncated archive, a text file, a single array and a missing file are InputErrors."""
+    """A truncated archive, a zip of non-arrays, a text file, a single array and a missing file
+    are one-line InputErrors."""
     path = tmp_path / "line.npz"
     write_search_instance(LINE, path)
     truncated = tmp_path / "truncated.npz"
@@ -188,7 +190,11 @@ def test_truncated_or_foreign_instance_file_raises(tmp_path: Path) -> None:
     text.write_text("hello")
     single = tmp_path / "single.npy"
     np.save(single, np.arange(3))
+    foreign_zip = tmp_path / "foreign.npz"
+    with zipfile.ZipFile(foreign_zip, "w") as archive:
+        archive.writestr("notes.txt", "not an array")
     for bad, message in [
+        (foreign_zip, "field 'notes.txt' is not a NumPy array"),
         (truncated, "not a NumPy .npz archive"),
         (text, "not a NumPy .npz archive"),
         (single, "a single NumPy array"),

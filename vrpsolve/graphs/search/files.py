@@ -79,6 +79,8 @@ def read_npz(path: str | Path, what: str) -> dict[str, NDArray[Any]]:
                 raise InputError(f"field {key!r} cannot be read: {reason}", path) from None
             except (OSError, EOFError, zipfile.BadZipFile, zlib.error):
                 raise InputError(f"field {key!r} is damaged or truncated", path) from None
+            if not isinstance(data[key], np.ndarray):
+                raise InputError(f"field {key!r} is not a NumPy array", path)
     return data
 
 
