@@ -1,4 +1,4 @@
-"""Tests for the network readers: Topology Zoo GML/GraphML and SNDlib native text."""
+"""Tests for the network readers: Topology Zoo GML/GraphML, SNDlib native text and TNTP."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import networkx as nx
 import pytest
 
 from vrpsolve.core.errors import InputError
+from vrpsolve.flows.greedy import greedy_admission
+from vrpsolve.flows.model import Flow, evaluate_flows
 from vrpsolve.networks.topology import (
     DEFAULT_CAPACITY,
     read_gml,
     read_graphml,
     read_sndlib,
+    read_tntp,
+    read_tntp_network,
     read_topology,
     zoo_link_speed,
 )
@@ -20,6 +24,7 @@ from vrpsolve.networks.topology import (
 ROOT = Path(__file__).resolve().parents[2] / "instances" / "network"
 ZOO = sorted((ROOT / "topologyzoo").glob("*.g*ml"))
 SNDLIB = sorted((ROOT / "sndlib").glob("*.txt"))
+TNTP = ROOT / "tntp"
 
 
 @pytest.mark.parametrize("path", ZOO, ids=lambda p: p.name)
@@ -222,3 +227,177 @@ def test_parallel_edges_merged(tmp_path: Path) -> None:
         ("b", "a", 3500.0),
     ]
     assert any("merged" in note for note in topology.notes)
+
+
+# -- TNTP ----------------------------------------------------------------------------------------
+TNTP_NET = """<NUMBER OF ZONES> 2
+<NUMBER OF NODES> 3
+<FIRST THRU NODE> 3
+<NUMBER OF LINKS> 4
+<END OF METADATA>
+
+~ init_node term_node capacity length free_flow_time b power speed toll link_type ;
+\t1\t3\t100\t2.5\t3\t0.15\t4\t0\t0\t1\t;
+\t3\t1\t100\t2.5\t3\t0.15\t4\t0\t0\t1\t;
+\t3\t2\t50\t1\t2\t0.15\t4\t0\t0\t1\t;
+\t2\t3\t50\t1\t2\t0.15\t4\t0\t0\t1\t;
+"""
+
+TNTP_TRIPS = """<NUMBER OF ZONES> 2
+<TOTAL OD FLOW> 70.0
+<END OF METADATA>
+
+Origin \t1
+    1 :      5.0;     2 :     40.0;
+Origin \t2
+    1 :     30.0;     2 :      0.0;
+"""
+
+
+def _tntp(tmp_path: Path, net: str = TNTP_NET, trips: str | None = TNTP_TRIPS) -> Path:
+    path = tmp_path / "Tiny_net.tntp"
+    path.write_text(net)
+    if trips is not None:
+        (tmp_path / "Tiny_trips.tntp").write_text(trips)
+    return path
+
+
+def test_tntp_siouxfalls_reads_links_flows_and_coordinates() -> None:
+    """SiouxFalls: 24 nodes, 76 links, the 528 positive OD pairs (360,600 trips), lon/lat."""
+    path = TNTP / "SiouxFalls_net.tntp"
+    topology = read_topology(path)
+    assert topology == read_topology(path, format="tntp") == read_tntp(path)
+    assert (topology.name, topology.nodes) == ("SiouxFalls", tuple(range(1, 25)))
+    assert len(topology.links) == 76
+    first = topology.links[0]
+    assert (first.source, first.target, first.capacity, first.delay) == (1, 2, 25900.20064, 6.0)
+    assert len(topology.flows) == 528
+    assert sum(flow.demand for flow in topology.flows) == pytest.approx(360_600.0)
+    assert topology.coordinates[0] == (-96.77041974, 43.61282792)
+    assert len(topology.coordinates) == 24
+    assert not any("zones" in note for note in topology.notes)
+
+
+def test_tntp_network_becomes_a_flow_admission_instance() -> None:
+    """Both shipped TNTP networks give PFAR instances that greedy admission solves feasibly."""
+    for stem, nodes, links, flows in (("SiouxFalls", 24, 76, 528), ("Anaheim", 416, 914, 1406)):
+        instance = read_topology(TNTP / f"{stem}_net.tntp").to_instance()
+        assert (instance.num_nodes, instance.num_links, instance.num_flows) == (nodes, links, flows)
+        evaluation = evaluate_flows(instance, greedy_admission(instance))
+        assert evaluation.feasible and 0 < evaluation.objective <= flows
+
+
+def test_tntp_anaheim_has_zones_and_no_coordinates() -> None:
+    """Anaheim has no node file (no coordinates) and 38 zones, which the notes mention."""
+    network = read_tntp_network(TNTP / "Anaheim_net.tntp")
+    assert (network.num_nodes, network.num_links, network.num_zones) == (416, 914, 38)
+    assert network.first_thru_node == 39 and network.coordinates == ()
+    assert network.trips is not None
+    assert sum(value for _, _, value in network.trips) == pytest.approx(104_694.4)
+    assert network.free_flow_time[0] == pytest.approx(1.090458488)
+    topology = read_tntp(TNTP / "Anaheim_net.tntp")
+    assert any("nodes 1..38 are zones" in note for note in topology.notes)
+
+
+def test_tntp_small_file_skips_zero_and_intra_zonal_trips(tmp_path: Path) -> None:
+    """A hand-made network: integer nodes, free-flow times as delays, positive off-diagonal OD."""
+    topology = read_tntp(_tntp(tmp_path), priority=2.0)
+    assert [(k.source, k.target, k.capacity, k.delay) for k in topology.links] == [
+        (1, 3, 100.0, 3.0),
+        (3, 1, 100.0, 3.0),
+        (3, 2, 50.0, 2.0),
+        (2, 3, 50.0, 2.0),
+    ]
+    assert topology.flows == (Flow(1, 2, 40.0, 2.0), Flow(2, 1, 30.0, 2.0))
+    assert any("5 intra-zonal trips" in note for note in topology.notes)
+    assert any("nodes 1..2 are zones" in note for note in topology.notes)
+    assert topology.coordinates == ()
+
+
+def test_tntp_without_trips_file_has_no_flows_until_given(tmp_path: Path) -> None:
+    """Without a trips file there are no flows (noted); to_instance takes them as an argument."""
+    topology = read_tntp(_tntp(tmp_path, trips=None))
+    assert topology.flows == ()
+    assert any("no trips file" in note for note in topology.notes)
+    instance = topology.to_instance([Flow(1, 2, 10.0)])
+    assert evaluate_flows(instance, greedy_admission(instance)).objective == 1.0
+    assert read_tntp(TNTP / "SiouxFalls_net.tntp", trips=False).flows == ()
+
+
+def test_tntp_parallel_links_are_merged(tmp_path: Path) -> None:
+    """Two links 1 -> 3 become one with the summed capacity and the smaller free-flow time."""
+    net = TNTP_NET.replace("<NUMBER OF LINKS> 4", "<NUMBER OF LINKS> 5") + (
+        "\t1\t3\t20\t2.5\t1.5\t0.15\t4\t0\t0\t1\t;\n"
+    )
+    topology = read_tntp(_tntp(tmp_path, net=net))
+    assert (topology.links[0].capacity, topology.links[0].delay) == (120.0, 1.5)
+    assert len(topology.links) == 4
+    assert any("1 parallel link(s) merged" in note for note in topology.notes)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("<NUMBER OF LINKS> 4\n", "", None, "missing metadata <NUMBER OF LINKS>"),
+        ("<END OF METADATA>\n", "", 7, "or <END OF METADATA>, got '1"),
+        ("<NUMBER OF NODES> 3", "NODES 3", 2, "metadata line"),
+        ("<NUMBER OF LINKS> 4", "<NUMBER OF LINKS> 5", None, "the file has 4 link line(s)"),
+        ("\t3\t2\t50", "\t3\t7\t50", 10, "term node 7 is not a node in 1..3"),
+        ("\t3\t2\t50", "\t3\t3\t50", 10, "self-loop"),
+        ("\t3\t2\t50", "\t3\t2\t0", 10, "capacity must be positive"),
+        ("\t3\t2\t50\t1\t2", "\t3\t2\t50\t1\tx", 10, "non-numeric token 'x' in the free"),
+        ("\t3\t2\t50\t1\t2\t0.15\t4\t0\t0\t1\t;", "\t3\t2\t50\t1\t;", 10, "a link line needs"),
+    ],
+)
+def test_tntp_errors_name_file_and_line(
+    tmp_path: Path, old: str, new: str, line: int | None, message: str
+) -> None:
+    """Malformed or truncated TNTP network files raise one-line InputErrors with the line."""
+    assert old in TNTP_NET
+    path = _tntp(tmp_path, net=TNTP_NET.replace(old, new, 1), trips=None)
+    with pytest.raises(InputError) as info:
+        read_tntp(path)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    assert (info.value.path, info.value.line) == (str(path), line)
+
+
+def test_truncated_tntp_file_raises(tmp_path: Path) -> None:
+    """A file cut in the header or in the link table is an InputError naming the file."""
+    last_line = TNTP_NET.rindex("\t2\t3\t")
+    for cut, message in (
+        (60, "missing <END OF METADATA>"),
+        (last_line, "the file has 3 link line(s), <NUMBER OF LINKS> says 4"),
+        (last_line + 8, "a link line needs"),
+    ):
+        path = _tntp(tmp_path, net=TNTP_NET[:cut], trips=None)
+        with pytest.raises(InputError) as info:
+            read_tntp(path)
+        assert message in str(info.value) and info.value.path == str(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("2 :     40.0;", "2 :     -40.0;", "trips must be finite and non-negative"),
+        ("2 :     40.0;", "4 :     40.0;", "destination zone 4 is not a node in 1..2"),
+        ("2 :     40.0;", "2      40.0;", "an OD entry must read"),
+        ("Origin \t1\n", "", "OD entries before the first 'Origin' line"),
+        ("<NUMBER OF ZONES> 2", "<NUMBER OF ZONES> 3", "<NUMBER OF ZONES> is 3"),
+    ],
+)
+def test_tntp_trips_errors_name_the_trips_file(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    """A bad OD matrix raises an InputError naming the trips file."""
+    assert old in TNTP_TRIPS
+    _tntp(tmp_path, trips=TNTP_TRIPS.replace(old, new, 1))
+    with pytest.raises(InputError, match=message) as info:
+        read_tntp(tmp_path / "Tiny_net.tntp")
+    assert info.value.path == str(tmp_path / "Tiny_trips.tntp")
+
+
+def test_tntp_trips_total_mismatch_is_noted(tmp_path: Path) -> None:
+    """Trips that do not add up to <TOTAL OD FLOW> are read, with a note saying so."""
+    _tntp(tmp_path, trips=TNTP_TRIPS.replace("70.0", "80.0"))
+    notes = read_tntp(tmp_path / "Tiny_net.tntp").notes
+    assert any("add up to 75, <TOTAL OD FLOW> says 80" in note for note in notes)

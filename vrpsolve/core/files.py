@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from vrpsolve.core.errors import InputError
 
@@ -71,23 +74,67 @@ def format_number(value: float) -> str:
     return repr(value)
 
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+def _umask() -> int:
+    """The process's file-creation mask, read without changing it where the system allows."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    A reader never sees a half-written file: either the old content or the new one.
+
+def _new_file_mode(path: Path) -> int:
+    """The permissions an atomic write gives ``path``: the current file's when it exists, else
+    ``0o666`` less the umask (what ``open(path, "w")`` would give a new file)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+@contextmanager
+def atomic_writer(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary handle whose content replaces ``path`` in one rename when the block ends.
+
+    The data go to a temporary file in the same folder, which is flushed, synced and renamed
+    over ``path``; if the block raises, the temporary file is removed and ``path`` is untouched,
+    so a reader never sees a half-written file: either the old content or the new one. The file
+    gets the usual permissions (see :func:`_new_file_mode`), not ``mkstemp``'s ``0600``.
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
+    mode = _new_file_mode(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
             handle.flush()
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename (see
+    :func:`atomic_writer`)."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename.
+
+    A reader never sees a half-written file: either the old content or the new one (see
+    :func:`atomic_writer`).
+    """
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 VERSION = 1

@@ -5,8 +5,10 @@ Networks
     connected drivable component, one-way streets kept; intersections only unless
     ``simplify=False``) with coordinates projected to metres; :func:`geometric_network` draws a
     seeded random geometric (wireless) graph in the unit square and keeps its largest connected
-    component. Both are :class:`~vrpsolve.graphs.paths.model.PathQueryInstance` objects without
-    queries; :func:`with_queries` adds seeded (source, target) queries and their hop limits.
+    component; :func:`tntp_network` reads a TNTP traffic-assignment network with free-flow
+    times (or lengths) as edge lengths. All are
+    :class:`~vrpsolve.graphs.paths.model.PathQueryInstance` objects without queries;
+    :func:`with_queries` adds seeded (source, target) queries and their hop limits.
 
 Greedy routing (:func:`greedy_route`)
     A memoryless router: at node ``v`` with target ``t`` the packet moves to the out-neighbour
@@ -52,7 +54,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
@@ -157,6 +159,64 @@ def osm_network(city: str | Path, *, simplify: bool = True) -> PathQueryInstance
     network = _network(path.name.split(".")[0], pairs[:, 0], pairs[:, 1], coordinates)
     lengths = np.array([best[(int(u), int(v))] for u, v in _edges(network)])
     return _with_lengths(network, np.maximum(lengths, 1e-3))
+
+
+def tntp_network(
+    path: str | Path, *, weight: Literal["free_flow_time", "length"] = "free_flow_time"
+) -> PathQueryInstance:
+    """A TNTP road network (``<name>_net.tntp``) without queries.
+
+    Node ``i`` is the file's node ``i + 1``; every link is an edge (of parallel links the one
+    with the smaller weight), whose length is its free-flow time (default) or its length, in
+    the file's units. Coordinates come from the matching ``<name>_node.tntp`` file, projected
+    to metres when they are longitude/latitude (as for :func:`osm_network`) and used as given
+    otherwise; greedy geographic routing needs them, so a network without a node file (Anaheim)
+    raises :class:`InputError`, as does a node the file gives no coordinates and a link of zero
+    weight. All nodes are kept, so ids match the file; :func:`with_queries` draws only
+    connected pairs. TNTP bars routes through zone nodes (below ``<FIRST THRU NODE>``); a path
+    query has no such rule, so such a network is routed through its zones too.
+    """
+    from vrpsolve.networks.roads import project_local
+    from vrpsolve.networks.topology import read_tntp_network
+
+    if weight not in ("free_flow_time", "length"):
+        raise ValueError(f"weight must be 'free_flow_time' or 'length', got {weight!r}")
+    network = read_tntp_network(path, trips=False)
+    source = Path(path)
+    if not network.coordinates:
+        raise InputError(
+            "no node file (<name>_node.tntp) next to it: path queries need node coordinates",
+            source,
+        )
+    if any(point is None for point in network.coordinates):
+        raise InputError(f"{network.node_file} lacks coordinates for some nodes", source)
+    xy = np.array(network.coordinates, dtype=np.float64)
+    if (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all():
+        xy = project_local(xy)
+    weights = network.free_flow_time if weight == "free_flow_time" else network.length
+    if not (weights > 0).all():
+        bad = int(np.flatnonzero(weights <= 0)[0])
+        raise InputError(
+            f"link {network.tails[bad]} -> {network.heads[bad]} has {weight} 0; "
+            "path lengths must be positive",
+            source,
+        )
+    n = network.num_nodes
+    keys = (network.tails - 1) * n + (network.heads - 1)
+    order = np.lexsort((weights, keys))
+    keys, weights = keys[order], weights[order]
+    first = np.concatenate([[True], keys[1:] != keys[:-1]])
+    keys, weights = keys[first], weights[first]
+    rows = keys // n
+    return PathQueryInstance(
+        name=network.name,
+        indptr=np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]),
+        indices=keys % n,
+        lengths=weights,
+        coordinates=xy,
+        queries=np.empty((0, 2), dtype=np.int64),
+        hop_limits=np.empty(0, dtype=np.int64),
+    )
 
 
 def _edges(network: PathQueryInstance) -> NDArray[np.int64]:
