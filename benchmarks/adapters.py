@@ -69,7 +69,7 @@ def _pyvrp_direct(path: Path, time_limit: float, seed: int) -> tuple[Any, float,
 def run_one(path: str, solver: str, time_limit: float, seed: int) -> dict[str, Any]:
     """Solve one instance with one solver and return its CSV row."""
     from vrpsolve.catalog import best_known
-    from vrpsolve.routing.io import read_routing_instance as read_instance
+    from vrpsolve.routing.io import read_instance
     from vrpsolve.routing.model import Evaluation, evaluate
     from vrpsolve.solve import solve
 

@@ -26,9 +26,8 @@ from vrpsolve.packets.learning import (
     load_policy,
     train_online,
 )
-from vrpsolve.packets.model import evaluate_policy
 from vrpsolve.packets.policies import ShortestPathPolicy
-from vrpsolve.packets.simulator import RoutingPolicy
+from vrpsolve.packets.simulator import RoutingPolicy, evaluate_policy
 from vrpsolve.packets.topologies import boyan_littman_grid
 
 ROOT = Path(__file__).resolve().parent.parent

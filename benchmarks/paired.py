@@ -7,7 +7,7 @@ is lower or higher. Pairs where either value is not finite (an infeasible constr
 counted apart. The files must hold the same instances, or with ``--common`` the instances both
 hold are compared. Prints a markdown table; ``--out`` also writes it as CSV::
 
-    python -m benchmarks.paired results/routefinder-n50-128-step6900.csv \\
+    python -m benchmarks.paired OLD.csv \\
         results/routefinder-n50-128.csv
 """
 

@@ -103,9 +103,8 @@ def compare(instance: Any, model: Any, policy: str, role: str) -> dict[str, Any]
 def packet_rows(model: Any, settings: Settings) -> list[dict[str, Any]]:
     """Shortest-delay, geographic and learned greedy routing as packet policies, simulated."""
     from vrpsolve.graphs.paths.routers import GreedyPacketPolicy
-    from vrpsolve.packets.model import evaluate_policy
     from vrpsolve.packets.policies import ShortestPathPolicy
-    from vrpsolve.packets.simulator import RoutingPolicy
+    from vrpsolve.packets.simulator import RoutingPolicy, evaluate_policy
     from vrpsolve.packets.topologies import random_geometric_network
 
     rows = []

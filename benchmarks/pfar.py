@@ -65,7 +65,7 @@ def load(path: Path, mode: str, priorities: str, seed: int) -> Any:
     import numpy as np
 
     from vrpsolve.flows.generator import DEFAULT_PRIORITY_SHARES
-    from vrpsolve.networks.topology import read_topology
+    from vrpsolve.flows.topology import read_topology
 
     topology = read_topology(path)
     flows = topology.flows

@@ -25,7 +25,7 @@ def kernel_throughput(path: Path, repeats: int = 3) -> dict[str, float]:
     and limit check per call, as a local search would do it. ``exact``: the evaluator-equivalent
     :meth:`RouteKernel.check` of the inserted route.
     """
-    from vrpsolve.routing.io import read_routing_instance as read_instance
+    from vrpsolve.routing.io import read_instance
     from vrpsolve.routing.model import Solution
     from vrpsolve.routing.solvers.route_check import RouteKernel, Segment, take
     from vrpsolve.solve import solve

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import math
 import os
 import sys
@@ -18,68 +17,38 @@ from typing import Any
 
 import vrpsolve
 from vrpsolve.bench.runner import BACKENDS, run_parallel
-from vrpsolve.core.family import Instance, family_of
-from vrpsolve.core.registry import UnknownSolverError, UnsupportedInstanceError, resolve
-from vrpsolve.flows.model import FlowAdmissionInstance, FlowSolution
-from vrpsolve.packets.model import PacketNetwork, SimulationReport
-from vrpsolve.report import evaluation_record, render_table, result_record
-from vrpsolve.routing.io import FORMATS, read_instance, read_solution, write_solution
-from vrpsolve.routing.model import RoutingInstance, Solution
+from vrpsolve.core.errors import UnknownSolverError, UnsupportedInstanceError
+from vrpsolve.core.family import Family
+from vrpsolve.core.registry import family_named, family_of, resolve
+from vrpsolve.io import formats, read_instance, read_solution, write_solution
+from vrpsolve.report import result_record
 
 from .generate import add_generate_parser
 from .graph import add_graph_parser
 from .options import BadInput, solver_options, split_option
+from .output import print_records
+from .packets import add_packets_parsers
 from .progress import time_budget_bar
 from .train import add_train_parser
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-TABLE_COLUMNS = ("instance", "solver", "status", "cost", "bks", "gap", "runtime")
-FLOW_COLUMNS = ("instance", "solver", "status", "objective", "admitted", "flows", "runtime")
-PACKET_COLUMNS = (
-    "instance",
-    "solver",
-    "mean_delivery_time",
-    "p95_delivery_time",
-    "delivered",
-    "dropped",
-    "throughput",
-    "runtime",
-)
 
 
-def _columns(records: Sequence[dict[str, Any]]) -> Sequence[str]:
-    """Table columns: flow admission's when the records are flow records, else routing's."""
-    if records and "mean_delivery_time" in records[0]:
-        return PACKET_COLUMNS
-    return FLOW_COLUMNS if records and "objective" in records[0] else TABLE_COLUMNS
-
-
-def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, Instance]]:
+def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, Any]]:
     return [(path, read_instance(path, format=fmt)) for path in paths]
 
 
-def _print_records(records: list[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
-    if fmt == "json":
-        for record in records:
-            print(json.dumps(record))
-    else:
-        print(render_table(records, columns))
-        for record in records:
-            for violation in record["violations"]:
-                print(f"{record['instance']}: {violation['kind']}: {violation['message']}")
-
-
-def _solution_target(args: argparse.Namespace, path: str, flows: bool) -> Path | None:
+def _solution_target(args: argparse.Namespace, path: str, family: Family) -> Path | None:
     if args.out:
         return Path(args.out)
     if args.sol_dir:
-        return Path(args.sol_dir) / (Path(path).stem + (".json" if flows else ".sol"))
+        return Path(args.sol_dir) / (Path(path).stem + family.solution_suffix)
     return None
 
 
 def _solve_all(
     args: argparse.Namespace,
-    instances: list[tuple[str, Instance]],
+    instances: list[tuple[str, Any]],
     show_progress: bool,
 ) -> list[vrpsolve.Result]:
     """Solve the instances one after another, or with ``--jobs N`` in a pool of N processes."""
@@ -117,7 +86,7 @@ def _solve_all(
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    """Solve each instance file and print one record per instance."""
+    """Solve each instance file and print one record per instance (a table per family)."""
     if args.out and len(args.files) > 1:
         raise BadInput("--out takes one instance; use --sol-dir for several")
     if args.time_limit is not None and not (args.time_limit > 0 and math.isfinite(args.time_limit)):
@@ -127,26 +96,29 @@ def cmd_solve(args: argparse.Namespace) -> int:
     for option, folder in (("--sol-dir", args.sol_dir), ("--plot-dir", args.plot_dir)):
         if folder and not Path(folder).is_dir():
             raise BadInput(f"{folder}: {option} is not an existing directory")
+    if args.out and not Path(args.out).absolute().parent.is_dir():
+        raise BadInput(f"{args.out}: the folder of --out does not exist")
     args.solver_options = solver_options(args.option)
     instances = _read_instances(args.files, args.instance_format)
     show_progress = not args.quiet and sys.stderr.isatty()
-    records = []
+    by_family: dict[str, list[dict[str, Any]]] = {}
     for (path, instance), result in zip(
         instances, _solve_all(args, instances, show_progress), strict=True
     ):
+        family = family_of(instance)
         record = result_record(result)
         record["file"] = path
-        records.append(record)
-        target = _solution_target(args, path, isinstance(result.solution, vrpsolve.FlowSolution))
-        if target is not None and isinstance(result.solution, Solution | FlowSolution):
-            value = result.evaluation.objective if result.evaluation else None
-            write_solution(result.solution, target, cost=value)
-        if args.plot_dir and isinstance(result.solution, vrpsolve.FlowSolution):
-            from vrpsolve.flows.plot import write_flow_plot
-
-            plot = Path(args.plot_dir) / (Path(path).stem + ".png")
-            write_flow_plot(instance, result.solution, plot)  # type: ignore[arg-type]
-    _print_records(records, args.format, _columns(records))
+        by_family.setdefault(family.name, []).append(record)
+        target = _solution_target(args, path, family)
+        if target is not None:
+            if result.solution is None:
+                print(f"vrpsolve: {path}: no solution found, {target} not written", file=sys.stderr)
+            else:
+                write_solution(result.solution, target, instance, result.evaluation)
+        if args.plot_dir and family.plot is not None and result.solution is not None:
+            family.plot(instance, result.solution, Path(args.plot_dir) / (Path(path).stem + ".png"))
+    for name, records in by_family.items():
+        print_records(records, args.format, family_named(name).columns)
     return EXIT_OK
 
 
@@ -204,104 +176,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Evaluate a solution file against an instance file."""
+    """Re-judge a solution file against an instance file with the family's evaluator."""
     instance = read_instance(args.instance, format=args.instance_format)
-    if isinstance(instance, PacketNetwork):
-        raise BadInput(
-            f"{args.instance}: a packet-routing solution is a policy; run `vrpsolve simulate`"
-        )
+    family = family_of(instance)
     solution = read_solution(args.solution, instance)
-    evaluation = family_of(instance).evaluate(instance, solution)
-    record = evaluation_record(instance.name, solution, evaluation)
-    columns: tuple[str, ...] = ("instance", "feasible", "cost", "bks", "gap")
-    if "objective" in record:
-        columns = ("instance", "feasible", "objective", "admitted", "flows", "max_utilisation")
-    _print_records([record], args.format, columns)
+    evaluation = family.evaluate(instance, solution, args.seed)
+    record = family.record(instance.name, solution, evaluation)
+    columns = [c for c in family.columns if c not in ("solver", "status", "runtime")]
+    print_records([record], args.format, [columns[0], "feasible", *columns[1:]])
     return EXIT_OK
-
-
-def _print_flow_info(path: str, inst: FlowAdmissionInstance) -> None:
-    lines = {
-        "file": path,
-        "name": inst.name,
-        "problem": f"flow admission ({inst.mode.value})",
-        "network": f"{inst.num_nodes} nodes, {inst.num_links} directed links",
-        "flows": f"{inst.num_flows} in {len(inst.priority_classes)} priority class(es)",
-        "attributes": ", ".join(sorted(inst.active_attributes())) or "-",
-    }
-    _print_lines(lines)
-
-
-def _print_lines(lines: dict[str, str]) -> None:
-    print("\n".join(f"{key:>15}: {value}" for key, value in lines.items()), end="\n\n")
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    """Describe instance files: variant, size, fleet, convention, best-known value."""
-    for path, inst in _read_instances(args.files, args.instance_format):
-        if isinstance(inst, FlowAdmissionInstance):
-            _print_flow_info(path, inst)
-            continue
-        if isinstance(inst, PacketNetwork):
-            _print_lines(
-                {
-                    "file": path,
-                    "name": inst.name,
-                    "problem": "packet routing",
-                    "network": f"{inst.num_nodes} routers, {len(inst.links)} directed links",
-                    "traffic": f"load {inst.traffic.load:g} packets per time unit",
-                    "attributes": ", ".join(sorted(inst.active_attributes())) or "-",
-                }
-            )
-            continue
-        if not isinstance(inst, RoutingInstance):  # graph search, path queries
-            _print_lines({"file": path, "name": inst.name, "problem": family_of(inst).name})
-            continue
-        fleet = [
-            f"{'unlimited' if vt.num_available is None else vt.num_available} x "
-            f"capacity {vt.capacity:g}" + (" (open)" if vt.open_route else "")
-            for vt in inst.vehicle_types
-        ]
-        try:
-            bks: str = f"{vrpsolve.best_known(inst.name).value:g}"
-        except KeyError:
-            bks = "-"
-        lines = {
-            "file": path,
-            "name": inst.name,
-            "variant": inst.variant,
-            "nodes": f"{inst.num_nodes} ({len(inst.depots)} depot(s), {inst.num_customers} "
-            "customers)",
-            "fleet": "; ".join(fleet),
-            "attributes": ", ".join(sorted(inst.active_attributes())) or "-",
-            "cost convention": inst.cost_convention.value,
-            "best known": bks,
-        }
+    """Describe instance files: the family, then what its descriptor says of the instance."""
+    for path, instance in _read_instances(args.files, args.instance_format):
+        family = family_of(instance)
+        lines = {"file": path, "name": instance.name, "problem": family.title}
+        lines.update(family.describe(instance))
         print("\n".join(f"{key:>15}: {value}" for key, value in lines.items()), end="\n\n")
-    return EXIT_OK
-
-
-def cmd_simulate(args: argparse.Namespace) -> int:
-    """Route a packet network's traffic with a policy (trained first if it learns); summarise."""
-    import dataclasses
-
-    network = read_instance(args.network, format=args.instance_format)
-    if not isinstance(network, PacketNetwork):
-        raise BadInput(f"{args.network}: not a packet network (vrpsolve-packet-network JSON)")
-    try:
-        if args.load is not None:
-            network = network.with_traffic(load=args.load)
-        if args.duration is not None:
-            network = dataclasses.replace(network, duration=args.duration)
-    except ValueError as error:
-        raise BadInput(str(error)) from None
-    show = not args.quiet and sys.stderr.isatty()
-    with time_budget_bar(f"{network.name} ({args.policy})", 10.0, show):
-        result = vrpsolve.solve(network, args.policy, seed=args.seed)
-    record = result_record(result)
-    _print_records([record], args.format, PACKET_COLUMNS)
-    if args.format == "table" and isinstance(result.evaluation, SimulationReport):
-        print(f"{network.name} ({result.solver}): {result.evaluation.summary()}")
     return EXIT_OK
 
 
@@ -323,9 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     def add_format(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--instance-format",
-            choices=FORMATS,
+            choices=formats(),
             default=None,
-            help="force the instance file format (default: detect)",
+            help="force the instance file format (default: detect from the name and content)",
         )
 
     solve = sub.add_parser("solve", help="solve instance files")
@@ -382,9 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_format(bench)
     bench.set_defaults(handler=cmd_bench)
 
-    evaluate = sub.add_parser("eval", help="check a solution and compute its cost")
-    evaluate.add_argument("instance")
-    evaluate.add_argument("solution")
+    evaluate = sub.add_parser(
+        "eval", help="re-judge a solution file (any family) with the family's evaluator"
+    )
+    evaluate.add_argument("instance", help="the instance file")
+    evaluate.add_argument("solution", help="a solution file, as solve --out writes it")
+    evaluate.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="packet routing: seed of the simulated traffic (give solve's --seed to reproduce it)",
+    )
     evaluate.add_argument("--format", choices=("table", "json"), default="table")
     add_format(evaluate)
     evaluate.set_defaults(handler=cmd_eval)
@@ -397,20 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     solvers = sub.add_parser("solvers", help="list solvers and what each supports")
     solvers.set_defaults(handler=cmd_solvers)
 
-    simulate = sub.add_parser(
-        "simulate", help="simulate a packet network routed by a policy, print a summary"
-    )
-    simulate.add_argument("network", help="vrpsolve-packet-network JSON file")
-    simulate.add_argument("--policy", default="auto", help="packet-routing solver (default: auto)")
-    simulate.add_argument("--load", type=float, help="override the traffic load")
-    simulate.add_argument("--duration", type=float, help="override the simulated duration")
-    simulate.add_argument("--seed", type=int, default=0)
-    simulate.add_argument("--format", choices=("table", "json"), default="table")
-    simulate.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_format(simulate)
-    simulate.set_defaults(handler=cmd_simulate)
-
     add_generate_parser(sub)
+    add_packets_parsers(sub, add_format)
     add_train_parser(sub)
     add_graph_parser(sub)
     return parser

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vrpsolve.report import evaluation_record, gap_percent, render_table
+from vrpsolve.catalog import gap_percent
+from vrpsolve.report import evaluation_record, render_table
 from vrpsolve.routing.model import RoutingInstance, Solution, VehicleType, evaluate
 
 
@@ -28,7 +29,7 @@ def test_evaluation_record_lists_violations_and_routes():
     """A record carries the cost, feasibility, each violation and the routes."""
     instance = small_instance()
     solution = Solution.from_lists([[1, 1]])
-    record = evaluation_record(instance.name, solution, evaluate(instance, solution))
+    record = evaluation_record(instance, solution, evaluate(instance, solution))
     assert record["feasible"] is False
     assert {v["kind"] for v in record["violations"]} == {"duplicate_customer", "missing_customer"}
     assert record["routes"] == [[1, 1]]
@@ -39,7 +40,7 @@ def test_evaluation_record_gap_for_bundled_instance():
     """A feasible solution of a bundled instance gets its gap to the best-known value."""
     instance = small_instance("E-n13-k4")  # borrows the bundled name to look up its BKS (247)
     solution = Solution.from_lists([[1, 2]])
-    record = evaluation_record(instance.name, solution, evaluate(instance, solution))
+    record = evaluation_record(instance, solution, evaluate(instance, solution))
     assert record["bks"] == 247
     assert record["gap"] == round(gap_percent(4, 247), 4)
 

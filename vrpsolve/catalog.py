@@ -98,3 +98,8 @@ def best_known(instance: str, objective: str | None = None) -> BestKnown:
 def list_sets() -> list[str]:
     """Names of the benchmark sets, in ``bks.csv`` order."""
     return list(dict.fromkeys(row.set for row in best_known_values()))
+
+
+def gap_percent(cost: float, reference: float) -> float:
+    """The gap ``100 * (cost - reference) / reference`` in percent."""
+    return 100.0 * (cost - reference) / reference

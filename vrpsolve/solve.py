@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vrpsolve.core.family import Instance, family_of
-from vrpsolve.core.registry import resolve
+from vrpsolve.core.registry import family_of, resolve
 from vrpsolve.core.solver import Result, Status
 
 
 def solve(
-    instance: Instance,
+    instance: Any,
     solver: str = "auto",
     *,
     time_limit: float | None = None,
@@ -30,7 +29,8 @@ def solve(
         Wall-clock budget in seconds of the run; the solver's default when ``None``. One-time
         setup (importing a neural solver's modules, loading its policy) comes before the clock.
     seed
-        Random seed, for reproducible runs.
+        Seeds everything random in the run: the solver, and for packet routing the simulated
+        traffic its policy is judged on.
     **options
         Solver-specific options.
 
@@ -44,7 +44,7 @@ def solve(
     UnknownSolverError, UnsupportedInstanceError
         For an unknown solver, or one that cannot model the instance.
     """
-    engine = resolve(solver, instance)
+    engine = resolve(solver, instance, time_limit)
     budget = engine.default_time_limit if time_limit is None else float(time_limit)
     if budget <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
@@ -52,8 +52,9 @@ def solve(
     start = time.perf_counter()
     output = engine.run(instance, time_limit=budget, seed=seed, **options)
     runtime = time.perf_counter() - start
-    judge = family_of(instance).evaluate
-    evaluation = None if output.solution is None else judge(instance, output.solution)
+    family = family_of(instance)
+    solution = output.solution
+    evaluation = None if solution is None else family.evaluate(instance, solution, seed)
     if evaluation is None:
         status = Status.NO_SOLUTION
     elif not evaluation.feasible:
@@ -62,6 +63,7 @@ def solve(
         status = Status.OPTIMAL if output.proved_optimal else Status.FEASIBLE
     return Result(
         instance=instance.name,
+        family=family.name,
         solver=engine.name,
         seed=seed,
         status=status,

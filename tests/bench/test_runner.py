@@ -23,8 +23,8 @@ from vrpsolve.catalog import instances_dir
 E13 = str(instances_dir() / "cvrp" / "E-n13-k4.vrp")
 P16 = str(instances_dir() / "cvrp" / "P-n16-k8.vrp")
 ROW_KEYS = {
-    "instance", "set", "n", "solver", "time_limit", "seed", "status", "feasible", "cost", "bks",
-    "gap", "runtime", "error",
+    "instance", "set", "family", "n", "solver", "time_limit", "seed", "status", "feasible",
+    "objective", "bks", "gap", "gap_to", "runtime", "error",
 }  # fmt: skip
 
 
@@ -96,7 +96,8 @@ def test_process_backend_solves_tiny_instances(process_rows):
     for row in process_rows:
         assert row.keys() == ROW_KEYS
         assert row["feasible"] and row["status"] in ("feasible", "optimal")
-        assert row["cost"] >= row["bks"] and row["gap"] >= 0
+        assert row["objective"] >= row["bks"] and row["gap"] >= 0 and row["gap_to"] == "bks"
+        assert row["family"] == "routing"
         assert row["error"] == "" and row["runtime"] > 0
         assert (row["set"], row["solver"], row["time_limit"], row["seed"]) == (
             "CVRP-classic", "pyvrp", 0.5, 1
@@ -113,7 +114,7 @@ def test_worker_error_is_recorded_not_raised(tmp_path):
     assert [r["status"] for r in rows] == ["error", "error"]
     assert "unknown solver 'nope'" in rows[0]["error"] and rows[0]["instance"] == "E-n13-k4"
     assert "gone.vrp" in rows[1]["error"] and rows[1]["instance"] == "gone"
-    assert not any(r["feasible"] for r in rows) and rows[0]["cost"] is None
+    assert not any(r["feasible"] for r in rows) and rows[0]["objective"] is None
 
 
 def test_run_parallel_keeps_order_and_reraises():

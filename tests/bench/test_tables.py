@@ -10,25 +10,27 @@ import pytest
 
 from vrpsolve.bench import FIELDS, per_instance, summarise, write_outputs
 from vrpsolve.bench.plots import gap_vs_time_png
-from vrpsolve.bench.tables import runs_csv, summary_markdown
+from vrpsolve.bench.tables import runs_csv, summary_markdown, with_gaps
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def row(instance: str, solver: str, seed: int, gap: float | None, **fields: Any) -> dict[str, Any]:
-    """A hand-made result row: feasible with cost 100 + gap when a gap is given."""
+    """A hand-made routing result row: feasible with cost 100 + gap when a gap is given."""
     record = {
         "instance": instance,
         "set": "S",
+        "family": "routing",
         "n": 10,
         "solver": solver,
         "time_limit": 1.0,
         "seed": seed,
         "status": "feasible" if gap is not None else "infeasible",
         "feasible": gap is not None,
-        "cost": 100.0 + gap if gap is not None else 150.0,
+        "objective": 100.0 + gap if gap is not None else 150.0,
         "bks": 100.0,
         "gap": gap,
+        "gap_to": "bks" if gap is not None else None,
         "runtime": 1.0,
         "error": "",
     }
@@ -44,17 +46,17 @@ def rows() -> list[dict[str, Any]]:
         row("I1", "a", 2, 3.0, runtime=2.0),
         row("I2", "a", 1, 4.0, runtime=3.0),
         row("I2", "a", 2, None, runtime=4.0),
-        row("I1", "b", 1, None, status="error", cost=None, runtime=None, error="Boom: x"),
+        row("I1", "b", 1, None, status="error", objective=None, runtime=None, error="Boom: x"),
     ]
 
 
 def test_per_instance_averages_feasible_seeds(rows):
-    """Per instance: mean gap over feasible seeds, best feasible cost, feasible count."""
+    """Per instance: mean gap over feasible seeds, best feasible objective, feasible count."""
     records = {(r["instance"], r["solver"]): r for r in per_instance(rows)}
-    assert records["I1", "a"]["mean_gap"] == 2.0 and records["I1", "a"]["best_cost"] == 101.0
+    assert records["I1", "a"]["mean_gap"] == 2.0 and records["I1", "a"]["best"] == 101.0
     assert records["I2", "a"]["mean_gap"] == 4.0 and records["I2", "a"]["feasible"] == "1/2"
     assert records["I2", "a"]["mean_runtime"] == 3.5
-    assert records["I1", "b"]["mean_gap"] is None and records["I1", "b"]["best_cost"] is None
+    assert records["I1", "b"]["mean_gap"] is None and records["I1", "b"]["best"] is None
 
 
 def test_summarise_means_over_instances_not_runs(rows):
@@ -99,3 +101,23 @@ def test_plot_without_any_gap_is_still_a_png():
     """A summary with no gaps (nothing feasible or no BKS) still renders."""
     summary = [{"set": "S", "solver": "a", "time_limit": 1.0, "mean_gap": None}]
     assert gap_vs_time_png(summary).startswith(PNG_MAGIC)
+
+
+def flow_row(
+    instance: str, solver: str, objective: float, bks: float | None = None
+) -> dict[str, Any]:
+    """A hand-made feasible flow-admission row (a family that maximises), gap not yet filled."""
+    record = row(instance, solver, 1, 0.0, family="flow_admission", objective=objective, bks=bks)
+    return record | {"gap": None, "gap_to": None}
+
+
+def test_gaps_respect_the_direction_and_fall_back_to_the_best_run():
+    """A maximising family's gap is to the highest objective of the run when no BKS is known;
+    the best row reads 0 and worse rows a positive gap; a BKS takes precedence."""
+    rows = with_gaps([flow_row("F", "x", 80.0), flow_row("F", "y", 100.0)])
+    assert [r["gap"] for r in rows] == [20.0, 0.0]
+    assert {r["gap_to"] for r in rows} == {"best in run"}
+    records = {r["solver"]: r for r in per_instance(rows)}
+    assert records["x"]["best"] == 80.0 and records["y"]["best"] == 100.0
+    known = with_gaps([flow_row("F", "x", 80.0, bks=160.0)])
+    assert known[0]["gap"] == 50.0 and known[0]["gap_to"] == "bks"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 import pytest
 
-from vrpsolve.core.family import family_of
-from vrpsolve.core.registry import UnsupportedInstanceError, choose_auto, solvers_supporting
+from vrpsolve.core.errors import UnsupportedInstanceError
+from vrpsolve.core.registry import choose_auto, family_of, solvers_supporting
 from vrpsolve.core.solver import Status
 from vrpsolve.flows.model import FlowAdmissionInstance, evaluate_flows
-from vrpsolve.routing.io import read_instance, read_solution, write_solution
+from vrpsolve.io import read_instance, read_solution, write_solution
 from vrpsolve.routing.model import RoutingInstance
 from vrpsolve.routing.solvers.heuristics import NearestNeighbourSolver
 from vrpsolve.solve import solve
@@ -36,13 +35,12 @@ def test_network_files_read_as_flow_admission_instances(path):
 
 
 def test_flow_solutions_are_judged_by_the_flow_evaluator(tmp_path):
-    """A flow solver's result carries evaluate_flows' verdict; cost is for routing only."""
+    """A flow solver's result carries evaluate_flows' verdict, and its file reads back."""
     instance = read_instance(ABILENE)
     result = solve(instance, solver="pfar-greedy")
     assert result.status is Status.FEASIBLE
     assert result.objective == evaluate_flows(instance, result.solution).objective > 0
-    assert math.isinf(result.cost)
-    write_solution(result.solution, tmp_path / "s.json", cost=result.objective)
+    write_solution(result.solution, tmp_path / "s.json", instance, result.evaluation)
     assert read_solution(tmp_path / "s.json", instance) == result.solution
 
 
@@ -82,13 +80,14 @@ def test_packet_policies_are_judged_by_simulation():
     """A packet-routing solver returns a policy; its result is the evaluator's simulation."""
     import dataclasses
 
-    from vrpsolve.packets.model import PacketNetwork, evaluate_policy
+    from vrpsolve.packets.model import PacketNetwork
+    from vrpsolve.packets.simulator import evaluate_policy
 
     network = read_instance(GRID)
     assert isinstance(network, PacketNetwork)
     network = dataclasses.replace(network, duration=1500.0)
     result = solve(network, solver="packet-shortest-hops", seed=3)
-    again = evaluate_policy(network, result.solution, seed=0)
+    again = evaluate_policy(network, result.solution, seed=3)
     assert result.feasible and result.objective == again.mean_delivery_time > 0
     with pytest.raises(UnsupportedInstanceError, match="packet_routing instance"):
         solve(network, solver="pfar-greedy")

@@ -24,7 +24,7 @@ from vrpsolve.flows.model import (
     Link,
     evaluate_flows,
 )
-from vrpsolve.networks.topology import read_sndlib
+from vrpsolve.flows.topology import read_sndlib
 
 ROOT = Path(__file__).resolve().parents[2] / "instances" / "network"
 

@@ -17,14 +17,9 @@ from vrpsolve.packets.learning import (
     mean_empty_delivery_time,
     train_online,
 )
-from vrpsolve.packets.model import (
-    PacketLink,
-    PacketNetwork,
-    TrafficModel,
-    evaluate_policy,
-)
+from vrpsolve.packets.model import PacketLink, PacketNetwork, TrafficModel
 from vrpsolve.packets.policies import ShortestPathPolicy, shortest_distances
-from vrpsolve.packets.simulator import Simulation
+from vrpsolve.packets.simulator import Simulation, evaluate_policy
 from vrpsolve.packets.topologies import boyan_littman_grid, random_geometric_network
 
 

@@ -14,9 +14,9 @@ from vrpsolve.packets.model import (
     PacketNetwork,
     SimulationReport,
     TrafficModel,
-    evaluate_policy,
 )
 from vrpsolve.packets.policies import ShortestPathPolicy
+from vrpsolve.packets.simulator import evaluate_policy
 
 
 def line(n: int = 3, **settings: object) -> PacketNetwork:

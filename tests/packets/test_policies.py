@@ -8,13 +8,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from vrpsolve.packets.model import (
-    PacketLink,
-    PacketNetwork,
-    TrafficModel,
-    evaluate_policy,
-)
+from vrpsolve.packets.model import PacketLink, PacketNetwork, TrafficModel
 from vrpsolve.packets.policies import RandomPolicy, ShortestPathPolicy, shortest_distances
+from vrpsolve.packets.simulator import evaluate_policy
 from vrpsolve.packets.topologies import boyan_littman_grid, zoo_network
 
 

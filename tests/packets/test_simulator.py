@@ -7,15 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from vrpsolve.packets.model import (
-    PacketLink,
-    PacketNetwork,
-    SimulationReport,
-    TrafficModel,
-    evaluate_policy,
-)
+from vrpsolve.packets.model import PacketLink, PacketNetwork, SimulationReport, TrafficModel
 from vrpsolve.packets.policies import RandomPolicy, ShortestPathPolicy
-from vrpsolve.packets.simulator import NodeView, Packet, Simulation
+from vrpsolve.packets.simulator import NodeView, Packet, Simulation, evaluate_policy
 from vrpsolve.packets.topologies import boyan_littman_grid, random_geometric_network, zoo_network
 
 

@@ -18,19 +18,24 @@ from .selection import CUSTOM_SET, BenchInstance
 FIELDS = (
     "instance",
     "set",
+    "family",
     "n",
     "solver",
     "time_limit",
     "seed",
     "status",
     "feasible",
-    "cost",
+    "objective",
     "bks",
     "gap",
+    "gap_to",
     "runtime",
     "error",
 )
-"""Columns of a result row, in ``runs.csv`` order."""
+"""Columns of a result row, in ``runs.csv`` order. ``objective`` is the evaluator's (a routing
+cost, an admitted priority, a delivery time, a recall, a success rate); ``n`` the instance's size
+(nodes, or vectors for graph search); ``gap`` and ``gap_to`` are filled in once every job has
+run (:func:`~vrpsolve.bench.tables.with_gaps`)."""
 
 ERROR = "error"
 """The status of a job that raised instead of returning a result."""
@@ -122,34 +127,33 @@ def expand_jobs(
 def run_job(job: BenchJob) -> dict[str, Any]:
     """Run one job and return its row (keys :data:`FIELDS`); never raises.
 
-    The instance is read from ``job.path`` and solved with :func:`vrpsolve.solve`, so cost and
-    feasibility are the evaluator's. An exception becomes a row with status ``"error"`` and its
-    message in ``error``.
+    The instance is read from ``job.path`` and solved with :func:`vrpsolve.solve`, so the
+    objective and feasibility are the evaluator's. An exception becomes a row with status
+    ``"error"`` and its message in ``error``.
     """
     from vrpsolve.catalog import best_known
-    from vrpsolve.report import gap_percent
-    from vrpsolve.routing.io import read_instance
+    from vrpsolve.core.registry import family_of
+    from vrpsolve.io import read_instance
     from vrpsolve.solve import solve
 
-    row: dict[str, Any] = {
-        "instance": job.name or Path(job.path).stem,
-        "set": job.set,
-        "n": job.n,
-        "solver": job.solver,
-        "time_limit": job.time_limit,
-        "seed": job.seed,
-        "status": ERROR,
-        "feasible": False,
-        "cost": None,
-        "bks": None,
-        "gap": None,
-        "runtime": None,
-        "error": "",
-    }
+    row: dict[str, Any] = dict.fromkeys(FIELDS)
+    row.update(
+        instance=job.name or Path(job.path).stem,
+        set=job.set,
+        family="",
+        n=job.n,
+        solver=job.solver,
+        time_limit=job.time_limit,
+        seed=job.seed,
+        status=ERROR,
+        feasible=False,
+        error="",
+    )
     start = time.perf_counter()
     try:
         instance = read_instance(job.path, format=job.format)
-        row.update(instance=instance.name, n=instance.num_nodes)
+        family = family_of(instance)
+        row.update(instance=instance.name, family=family.name, n=family.size(instance))
         with contextlib.suppress(KeyError):
             row["bks"] = best_known(instance.name).value
         result = solve(instance, job.solver, time_limit=job.time_limit, seed=job.seed)
@@ -157,13 +161,10 @@ def run_job(job: BenchJob) -> dict[str, Any]:
         row["runtime"] = round(time.perf_counter() - start, 3)
         row["error"] = f"{type(error).__name__}: {error}"
         return row
-    cost = result.evaluation.objective if result.evaluation is not None else None
     row.update(
         status=result.status.value,
         feasible=result.feasible,
-        cost=cost,
+        objective=result.objective,
         runtime=round(result.runtime, 3),
     )
-    if result.feasible and cost is not None and row["bks"]:
-        row["gap"] = round(gap_percent(cost, row["bks"]), 4)
     return row

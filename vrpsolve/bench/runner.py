@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from .errors import BenchInputError
 from .jobs import BenchJob, run_job
+from .tables import with_gaps
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -190,7 +191,8 @@ def run_benchmark(
     """Run benchmark jobs in parallel and return one row per job, in job order.
 
     A job that raises is a row with status ``"error"`` (see :func:`run_job`); the benchmark
-    goes on. Parameters are those of :func:`run_parallel`.
+    goes on. Gaps are filled in once every job has run (:func:`~.tables.with_gaps`).
+    Parameters are those of :func:`run_parallel`.
     """
     order = sorted(range(len(jobs)), key=lambda i: _longest_first(jobs[i]))
     rows = run_parallel(
@@ -203,4 +205,4 @@ def run_benchmark(
         description="bench",
     )
     by_job = dict(zip(order, rows, strict=True))
-    return [by_job[i] for i in range(len(jobs))]
+    return with_gaps([by_job[i] for i in range(len(jobs))])

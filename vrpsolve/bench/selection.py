@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vrpsolve.catalog import best_known_values, list_sets
-from vrpsolve.routing.io import read_instance
+from vrpsolve.core.registry import family_of
+from vrpsolve.io import read_instance
 
 from .errors import BenchInputError
 
@@ -98,7 +99,7 @@ def select_instances(specs: Sequence[str], format: str | None = None) -> list[Be
                 path=str(path),
                 set=set_name or bundled.get(key, CUSTOM_SET),
                 name=instance.name,
-                n=instance.num_nodes,
+                n=family_of(instance).size(instance),
             )
     if not chosen:
         raise BenchInputError("no instances selected")

@@ -9,6 +9,8 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from vrpsolve.core.registry import family_named
+
 from .jobs import ERROR, FIELDS
 
 SUMMARY_COLUMNS = (
@@ -29,7 +31,7 @@ INSTANCE_COLUMNS = (
     "solver",
     "time_limit",
     "bks",
-    "best_cost",
+    "best",
     "mean_gap",
     "feasible",
     "mean_runtime",
@@ -58,17 +60,57 @@ def _feasible(rows: Sequence[dict[str, Any]]) -> str:
     return f"{sum(bool(r['feasible']) for r in rows)}/{len(rows)}"
 
 
+def _minimise(row: dict[str, Any]) -> bool:
+    """Whether the row's family minimises (rows of no known family count as minimising)."""
+    try:
+        return family_named(row["family"]).minimise
+    except KeyError:
+        return True
+
+
+def _best(values: Sequence[float], minimise: bool) -> float | None:
+    return (min(values) if minimise else max(values)) if values else None
+
+
+def with_gaps(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with ``gap`` and ``gap_to`` filled in for every feasible run.
+
+    The gap is in percent, positive when worse whatever the family's direction
+    (:meth:`~vrpsolve.core.family.Family.gap`): to the best-known value (``gap_to`` reads
+    ``bks``) where one is known, else to the best objective any run of the benchmark found on
+    that instance (``best in run``); ``None`` when the reference is zero.
+    """
+    found: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        if row["feasible"] and row["objective"] is not None:
+            found.setdefault((row["set"], row["instance"]), []).append(row["objective"])
+    out = []
+    for row in rows:
+        row = dict(row)
+        if row["feasible"] and row["objective"] is not None:
+            family = family_named(row["family"])
+            values = found[(row["set"], row["instance"])]
+            best = min(values) if family.minimise else max(values)
+            reference = row["bks"] if row["bks"] is not None else best
+            gap = family.gap(row["objective"], reference)
+            row["gap"] = None if gap is None else round(gap, 4)
+            row["gap_to"] = "bks" if row["bks"] is not None else "best in run"
+        out.append(row)
+    return out
+
+
 def per_instance(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One record per set, instance, solver and time limit, over its seeds.
 
-    ``mean_gap`` averages the gaps of the feasible runs (``None`` without any, or without a
-    best-known value), ``best_cost`` is the lowest feasible cost, ``feasible`` reads
-    ``feasible runs/runs`` and ``mean_runtime`` averages every run that has a runtime.
+    ``mean_gap`` averages the gaps of the feasible runs (see :func:`with_gaps`; ``None``
+    without any), ``best`` is the best feasible objective in the family's direction,
+    ``feasible`` reads ``feasible runs/runs`` and ``mean_runtime`` averages every run that has
+    a runtime.
     """
     records = []
     groups = _group(rows, lambda r: (r["set"], r["instance"], r["solver"], r["time_limit"]))
     for (set_name, instance, solver, limit), group in groups.items():
-        costs = [r["cost"] for r in group if r["feasible"] and r["cost"] is not None]
+        values = [r["objective"] for r in group if r["feasible"] and r["objective"] is not None]
         records.append(
             {
                 "set": set_name,
@@ -77,7 +119,7 @@ def per_instance(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "solver": solver,
                 "time_limit": limit,
                 "bks": group[0]["bks"],
-                "best_cost": min(costs) if costs else None,
+                "best": _best(values, _minimise(group[0])),
                 "mean_gap": _mean(r["gap"] for r in group if r["feasible"]),
                 "feasible": _feasible(group),
                 "mean_runtime": _mean(r["runtime"] for r in group),
@@ -124,13 +166,13 @@ def runs_csv(rows: Sequence[dict[str, Any]]) -> str:
 HEADERS = {
     "time_limit": "time limit (s)",
     "bks": "BKS",
-    "best_cost": "best cost",
+    "best": "best objective",
     "mean_gap": "mean gap %",
     "mean_runtime": "mean runtime (s)",
 }
 """Markdown headers of record fields that differ from the field name."""
 
-_PLAIN = frozenset({"n", "time_limit", "bks", "best_cost", "instances"})
+_PLAIN = frozenset({"n", "time_limit", "bks", "best", "instances"})
 """Fields shown as given (``g`` format) rather than to two decimals."""
 
 
@@ -162,8 +204,9 @@ def summary_markdown(rows: Sequence[dict[str, Any]]) -> str:
     the errors (if any)."""
     sections = [
         "# Benchmark summary",
-        f"{len(rows)} runs. Gaps in percent to the best-known value, averaged over the feasible "
-        "runs; runtimes in seconds; every cost is the evaluator's.",
+        f"{len(rows)} runs. Gaps in percent (positive is worse) to the best-known value, or to "
+        "the best objective of any run on the instance where none is known, averaged over the "
+        "feasible runs; runtimes in seconds; every objective is the evaluator's.",
         "## Per set, solver and time limit",
         markdown_table(summarise(rows), SUMMARY_COLUMNS),
         "## Per instance",

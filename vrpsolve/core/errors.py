@@ -1,4 +1,4 @@
-"""Errors raised for bad input: each names the file, and the line or field where it can."""
+"""Errors raised for bad input: a file (naming it, and the line or field), or a solver choice."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ class InputError(ValueError):
         if line is not None:
             where = f"{where}:{line}"
         super().__init__(f"{where}: {problem}")
+
+
+class UnknownSolverError(ValueError):
+    """Raised for a solver name that is not registered."""
+
+
+class UnsupportedInstanceError(ValueError):
+    """Raised when a solver cannot model an instance; the message names solvers that can."""

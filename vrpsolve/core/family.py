@@ -1,60 +1,155 @@
-"""Problem families: each instance type with its one evaluator and the sense of its objective.
+"""The family descriptor: the one place a problem family declares itself.
 
-``vrpsolve.solve`` and the command line find an instance's family here, so that every solver's
-answer is judged by that family's evaluator: :func:`~vrpsolve.routing.model.evaluate` for
-routing, :func:`~vrpsolve.flows.model.evaluate_flows` for flow admission, for
-packet routing :func:`~vrpsolve.packets.model.evaluate_policy`, which simulates the
-routing policy a solver returns (its solution), and for nearest-neighbour search on similarity
-graphs :func:`~vrpsolve.graphs.search.model.evaluate_search` (Recall@1 at a DCS budget), and
-for path queries on networks :func:`~vrpsolve.graphs.paths.model.evaluate_paths` (success rate,
-stretch against Dijkstra).
+vrpsolve solves five problem families (vehicle routing, flow admission, packet routing,
+nearest-neighbour graph search and path queries). Each family's package holds one
+:class:`Family` value, in its ``family`` module, that says everything the rest of vrpsolve needs
+to know about it: its instance and solution types, its instance file formats and how to
+recognise them, its solution files, its evaluator (the one judge of every answer), the name and
+direction of its objective, the fields of its result record and its table columns, how ``info``
+describes an instance, its solvers in the order ``auto`` tries them, and its generator.
+:func:`vrpsolve.solve`, :mod:`vrpsolve.io`, the report, the command and the benchmark dispatch
+through the descriptor (see :mod:`vrpsolve.core.registry`), so a new family is one new package
+plus one descriptor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from vrpsolve.flows.model import FlowAdmissionInstance, evaluate_flows
-from vrpsolve.graphs.paths.model import PathQueryInstance, evaluate_paths
-from vrpsolve.graphs.search.model import GraphSearchInstance, evaluate_search
-from vrpsolve.packets.model import PacketNetwork, evaluate_policy
-from vrpsolve.routing.model import RoutingInstance, evaluate
 
-Instance = (
-    RoutingInstance
-    | FlowAdmissionInstance
-    | PacketNetwork
-    | GraphSearchInstance
-    | PathQueryInstance
-)
-"""An instance of any family."""
+@dataclass(frozen=True)
+class InstanceFormat:
+    """An instance file format of a family.
+
+    Attributes
+    ----------
+    name
+        The format's name, unique over every family (``--instance-format`` takes it).
+    read
+        Reads a file into an instance; raises :class:`~vrpsolve.core.errors.InputError`
+        naming the file (and line or field) on any problem.
+    write
+        Writes an instance to a file atomically, where the format can be written.
+    """
+
+    name: str
+    read: Callable[[Path], Any]
+    write: Callable[[Any, Path], None] | None = None
 
 
 @dataclass(frozen=True)
 class Family:
-    """A problem family: its name, instance type, evaluator, and whether it minimises."""
+    """A problem family as the rest of vrpsolve sees it.
+
+    Attributes
+    ----------
+    name
+        Short identifier (``routing``, ``flow_admission``, ...), as solvers name their family.
+    title
+        What a person calls it, for ``info`` and tables.
+    instance_type, solution_type
+        The instance class and the class of a solver's answer (for packet routing a routing
+        policy).
+    evaluate
+        The judge: ``evaluate(instance, solution, seed)`` returns an evaluation with
+        ``feasible``, ``objective`` and ``violations``. Only packet routing uses the seed (the
+        simulated traffic); the other judges are deterministic and ignore it.
+    objective
+        The record field that holds the objective (``cost``, ``recall_at_1``, ...).
+    minimise
+        Whether a lower objective is better.
+    formats
+        Instance file formats, in the order :attr:`detect` is tried.
+    detect
+        ``detect(path, head)`` names the format of a file of this family, or ``None`` when the
+        file is not one of the family's; ``head`` is the file's first bytes as text (undecodable
+        bytes replaced). It never raises.
+    solution_suffix
+        File suffix of solutions written by ``--sol-dir``.
+    read_solution
+        ``read_solution(path, instance)``; ``InputError`` naming the file on any problem.
+    write_solution
+        ``write_solution(solution, path, evaluation)`` writes atomically; the evaluation (may be
+        ``None``) lets a format record the objective beside the answer.
+    record
+        ``record(instance_name, solution, evaluation)`` is the evaluator's verdict as a
+        JSON-ready dict: always ``instance``, :attr:`objective`, ``feasible`` and ``violations``
+        (each with ``kind`` and ``message``), plus the family's own fields.
+    columns
+        Fields of a solve record shown in a table, in order.
+    describe
+        ``describe(instance)`` gives the lines ``vrpsolve info`` prints, as label -> text.
+    size
+        ``size(instance)``: the instance's size as tables report it (nodes; vectors for graph
+        search).
+    solvers
+        Registered solver names to ``"module:Class"`` paths (imported only when used), in the
+        order ``auto`` tries them.
+    choose
+        ``choose(instance, capable, time_limit)`` picks ``auto``'s solver among ``capable`` (the
+        available solvers that model the instance, in :attr:`solvers` order); ``None`` takes the
+        first of them. ``time_limit`` is the run's budget in seconds, ``None`` for the default.
+    generator
+        ``"module:function"`` of the family's seeded instance generator, for the docs and the
+        ``generate`` command.
+    plot
+        ``plot(instance, solution, path)`` draws a solution to a PNG file, where the family
+        has a picture (``vrpsolve solve --plot-dir``); ``None`` otherwise.
+    """
 
     name: str
+    title: str
     instance_type: type
-    evaluate: Callable[[Any, Any], Any]
+    solution_type: type
+    evaluate: Callable[[Any, Any, int], Any]
+    objective: str
     minimise: bool
+    formats: tuple[InstanceFormat, ...]
+    detect: Callable[[Path, str], str | None]
+    solution_suffix: str
+    read_solution: Callable[[Path, Any], Any]
+    write_solution: Callable[[Any, Path, Any], None]
+    record: Callable[[str, Any, Any], dict[str, Any]]
+    columns: tuple[str, ...]
+    describe: Callable[[Any], dict[str, str]]
+    size: Callable[[Any], int]
+    solvers: Mapping[str, str]
+    generator: str
+    choose: Callable[[Any, Sequence[str], float | None], str] | None = field(default=None)
+    plot: Callable[[Any, Any, Path], None] | None = field(default=None)
+
+    def format_named(self, name: str) -> InstanceFormat | None:
+        """The family's format of that name, or ``None``."""
+        return next((f for f in self.formats if f.name == name), None)
+
+    def better(self, a: float, b: float) -> bool:
+        """Whether objective ``a`` is strictly better than ``b`` in this family's direction."""
+        return a < b if self.minimise else a > b
+
+    def gap(self, value: float, reference: float) -> float | None:
+        """How much worse ``value`` is than ``reference``, in percent of ``|reference|``.
+
+        Positive means worse whatever the direction; ``None`` when the reference is zero.
+        """
+        if reference == 0:
+            return None
+        worse = value - reference if self.minimise else reference - value
+        return 100.0 * worse / abs(reference)
 
 
-FAMILIES: tuple[Family, ...] = (
-    Family("routing", RoutingInstance, evaluate, minimise=True),
-    Family("flow_admission", FlowAdmissionInstance, evaluate_flows, minimise=False),
-    Family("packet_routing", PacketNetwork, evaluate_policy, minimise=True),
-    Family("graph_search", GraphSearchInstance, evaluate_search, minimise=False),
-    Family("path_query", PathQueryInstance, evaluate_paths, minimise=False),
-)
-"""Every family vrpsolve solves."""
+def violation_records(evaluation: Any, *extra: str) -> list[dict[str, Any]]:
+    """An evaluation's violations as dicts of ``kind``, ``message`` and the named fields."""
+    if evaluation is None:
+        return []
+    return [
+        {"kind": v.kind, "message": v.message, **{key: getattr(v, key) for key in extra}}
+        for v in evaluation.violations
+    ]
 
 
-def family_of(instance: object) -> Family:
-    """The family of an instance; ``TypeError`` for an object of no known family."""
-    for family in FAMILIES:
-        if isinstance(instance, family.instance_type):
-            return family
-    raise TypeError(f"{type(instance).__name__} is not an instance of any problem family")
+def rounded(value: Any, digits: int = 4) -> Any:
+    """A float rounded for a record (other values as given)."""
+    return round(value, digits) if isinstance(value, float) else value

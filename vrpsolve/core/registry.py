@@ -1,4 +1,9 @@
-"""Solver registry: names to lazily imported solver classes, and the ``auto`` choice."""
+"""The registry: every problem family's descriptor, its solvers by name, and the ``auto`` choice.
+
+The families are named here by the path of their descriptor and imported on first use, so this
+module depends on no family; each family lists its own solvers (:attr:`Family.solvers`), and a
+solver's module is imported only when that solver is used or listed.
+"""
 
 from __future__ import annotations
 
@@ -7,76 +12,46 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from vrpsolve.core.family import family_of
+from vrpsolve.core.errors import UnknownSolverError, UnsupportedInstanceError
+from vrpsolve.core.family import Family
 from vrpsolve.core.solver import Solver
-from vrpsolve.routing.model import RoutingInstance
 
-_SOLVERS: dict[str, str] = {
-    "pyvrp": "vrpsolve.routing.solvers.pyvrp:PyVRPSolver",
-    "ortools": "vrpsolve.routing.solvers.ortools:ORToolsSolver",
-    "ilp": "vrpsolve.routing.solvers.ilp:ILPSolver",
-    "ga": "vrpsolve.routing.ga.solver:GeneticSolver",
-    "nearest-neighbour": "vrpsolve.routing.solvers.heuristics:NearestNeighbourSolver",
-    "savings": "vrpsolve.routing.solvers.heuristics:SavingsSolver",
-    "insertion": "vrpsolve.routing.solvers.heuristics:InsertionSolver",
-    "routefinder": "vrpsolve.routing.solvers.neural:RouteFinderSolver",
-    "routefinder+ls": "vrpsolve.routing.solvers.neural:RouteFinderSearchSolver",
-    "rrnco": "vrpsolve.routing.solvers.neural:RRNCOSolver",
-    "rrnco+ls": "vrpsolve.routing.solvers.neural:RRNCOSearchSolver",
-    "pfar-ilp": "vrpsolve.flows.solvers:FlowIlpSolver",
-    "pfar-ga": "vrpsolve.flows.solvers:FlowGeneticSolver",
-    "pfar-greedy": "vrpsolve.flows.solvers:FlowGreedySolver",
-    "packet-shortest-hops": "vrpsolve.packets.solvers:ShortestHopsSolver",
-    "packet-shortest-delay": "vrpsolve.packets.solvers:ShortestDelaySolver",
-    "q-routing": "vrpsolve.packets.solvers:QRoutingSolver",
-    "olpomdp": "vrpsolve.packets.solvers:OlpomdpSolver",
-    "graph-greedy": "vrpsolve.graphs.search.solvers:GraphGreedySolver",
-    "graph-beam": "vrpsolve.graphs.search.solvers:GraphBeamSolver",
-    "graph-learned": "vrpsolve.graphs.search.solvers:GraphLearnedSolver",
-    "path-greedy": "vrpsolve.graphs.paths.solvers:PathGreedySolver",
-    "path-learned": "vrpsolve.graphs.paths.solvers:PathLearnedSolver",
-}
-
-AUTO_PREFERENCE: tuple[str, ...] = (
-    "pyvrp",
-    "ga",
-    "ortools",
-    "savings",
-    "insertion",
-    "nearest-neighbour",
+FAMILY_DESCRIPTORS: tuple[str, ...] = (
+    "vrpsolve.routing.family:ROUTING",
+    "vrpsolve.flows.family:FLOW_ADMISSION",
+    "vrpsolve.packets.family:PACKET_ROUTING",
+    "vrpsolve.graphs.search.family:GRAPH_SEARCH",
+    "vrpsolve.graphs.paths.family:PATH_QUERY",
 )
-"""Engines ``auto`` considers beyond the exact solver, strongest first by the measured gaps
-(``results/classical-10s.md``, ``results/heuristics.md``)."""
-
-FLOW_PREFERENCE: tuple[str, ...] = ("pfar-ilp", "pfar-ga", "pfar-greedy")
-"""Flow-admission solvers ``auto`` considers, in order."""
-
-PACKET_PREFERENCE: tuple[str, ...] = ("q-routing", "packet-shortest-delay")
-"""Packet-routing solvers ``auto`` considers, in order."""
-
-GRAPH_PREFERENCE: tuple[str, ...] = ("graph-beam", "graph-greedy")
-"""Graph-search solvers ``auto`` considers, in order. ``graph-learned`` needs a policy trained for
-the instance's kind of data, so ``auto`` leaves it to an explicit choice."""
-
-PATH_PREFERENCE: tuple[str, ...] = ("path-greedy",)
-"""Path-query solvers ``auto`` considers. ``path-learned`` needs a policy trained on the kind of
-network, so ``auto`` leaves it to an explicit choice."""
-
-EXACT_LIMITS: dict[str, int] = {"TSP": 150, "VRP": 20, "VRPTW": 15}
-"""Largest size (nodes for TSP/ATSP, customers otherwise) that ``auto`` hands to the exact ILP.
-
-Measured with ``benchmarks/ilp.py`` and one-off runs on this kind of 2-core machine: TSPLIB TSP
-and ATSP instances up to 130-171 nodes are proved within 8 s (a280 is not within 60 s); CVRP
-E-n13-k4 and P-n16-k8 within 7 s, but not A-n32-k5 or B-n31-k5 within 60 s; generated VRPTW with
-15 customers in under 0.5 s, while wide windows weaken the formulation."""
+"""Where each family's descriptor lives (``module:NAME``); also the order formats are detected."""
 
 
-class UnknownSolverError(ValueError):
-    """Raised for a solver name that is not registered."""
+def _attribute(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
-class UnsupportedInstanceError(ValueError):
-    """Raised when a solver cannot model an instance; the message names solvers that can."""
+@cache
+def families() -> tuple[Family, ...]:
+    """Every problem family's descriptor."""
+    return tuple(_attribute(path) for path in FAMILY_DESCRIPTORS)
+
+
+def family_named(name: str) -> Family:
+    """The family called ``name``; ``KeyError`` naming the known ones otherwise."""
+    for family in families():
+        if family.name == name:
+            return family
+    known = ", ".join(f.name for f in families())
+    raise KeyError(f"unknown problem family {name!r}; known families: {known}")
+
+
+def family_of(instance: object) -> Family:
+    """The family of an instance; ``TypeError`` for an object of no known family."""
+    for family in families():
+        if isinstance(instance, family.instance_type):
+            return family
+    raise TypeError(f"{type(instance).__name__} is not an instance of any problem family")
 
 
 @dataclass(frozen=True)
@@ -92,15 +67,26 @@ class SolverInfo:
     """Why the solver is unavailable (the import error), empty when available."""
 
 
+@cache
+def _solver_paths() -> dict[str, tuple[str, str]]:
+    """Solver name -> (family name, ``module:Class``), over every family."""
+    paths: dict[str, tuple[str, str]] = {}
+    for family in families():
+        for name, path in family.solvers.items():
+            if name in paths or name == "auto":
+                raise RuntimeError(f"solver name {name!r} is registered twice")
+            paths[name] = (family.name, path)
+    return paths
+
+
 def solver_names() -> tuple[str, ...]:
-    """Names of every registered solver."""
-    return tuple(_SOLVERS)
+    """Names of every registered solver, family by family."""
+    return tuple(_solver_paths())
 
 
 @cache
 def _load(name: str) -> type[Solver]:
-    module, _, cls = _SOLVERS[name].partition(":")
-    solver_cls: type[Solver] = getattr(importlib.import_module(module), cls)
+    solver_cls: type[Solver] = _attribute(_solver_paths()[name][1])
     return solver_cls
 
 
@@ -114,8 +100,8 @@ def get_solver(name: str) -> Solver:
     ImportError
         If the solver's engine is not installed.
     """
-    if name not in _SOLVERS:
-        known = ", ".join([*_SOLVERS, "auto"])
+    if name not in _solver_paths():
+        known = ", ".join([*_solver_paths(), "auto"])
         raise UnknownSolverError(f"unknown solver {name!r}; known solvers: {known}")
     return _load(name)()
 
@@ -123,18 +109,19 @@ def get_solver(name: str) -> Solver:
 def list_solvers() -> list[SolverInfo]:
     """Every registered solver with what it supports and whether its engine imports."""
     infos = []
-    for name in _SOLVERS:
+    for name, (family, _) in _solver_paths().items():
         try:
             cls = _load(name)
         except ImportError as error:
-            infos.append(SolverInfo(name, "", "", frozenset(), False, str(error)))
+            infos.append(SolverInfo(name, "", family, frozenset(), False, str(error)))
             continue
-        infos.append(SolverInfo(name, cls.summary, cls.family, cls.supported_attributes, True, ""))
+        infos.append(SolverInfo(name, cls.summary, family, cls.supported_attributes, True, ""))
     return infos
 
 
 def solvers_supporting(instance: Any) -> list[str]:
-    """Names of the available solvers of the instance's family that model all it needs."""
+    """Names of the available solvers of the instance's family that model all it needs, in the
+    order its ``auto`` tries them."""
     needed = instance.active_attributes()
     family = family_of(instance).name
     return [
@@ -144,46 +131,26 @@ def solvers_supporting(instance: Any) -> list[str]:
     ]
 
 
-def choose_auto(instance: Any) -> str:
-    """The solver ``auto`` runs on ``instance``.
-
-    The rule: the exact ``ilp`` solver when it models the instance and the instance is within
-    :data:`EXACT_LIMITS` (small enough to prove optimal in seconds); otherwise the first solver of
-    :data:`AUTO_PREFERENCE` that is available and models every active attribute.
+def choose_auto(instance: Any, time_limit: float | None = None) -> str:
+    """The solver ``auto`` runs on ``instance`` within ``time_limit`` seconds (``None``: the
+    solver's default), by its family's rule (:attr:`Family.choose`).
 
     Raises
     ------
     UnsupportedInstanceError
         If no available solver models the instance.
     """
+    family = family_of(instance)
     capable = solvers_supporting(instance)
-    if not isinstance(instance, RoutingInstance):
-        # Flow admission: the exact ILP (best solution at the time limit); packet routing:
-        # Q-routing, which adapts to load where static shortest paths congest; graph search:
-        # beam search, which needs no trained policy; path queries: geographic forwarding, idem.
-        preference = FLOW_PREFERENCE + PACKET_PREFERENCE + GRAPH_PREFERENCE + PATH_PREFERENCE
-        for candidate in preference:
-            if candidate in capable:
-                return candidate
-        raise UnsupportedInstanceError(f"no available solver models {instance.name}")
-    if "ilp" in capable:
-        if instance.is_tsp:
-            small = instance.num_nodes <= EXACT_LIMITS["TSP"]
-        else:
-            key = "VRPTW" if instance.has_time_windows else "VRP"
-            small = instance.num_customers <= EXACT_LIMITS[key]
-        if small:
-            return "ilp"
-    for candidate in AUTO_PREFERENCE:
-        if candidate in capable:
-            return candidate
-    raise UnsupportedInstanceError(
-        f"no available solver models every attribute of {instance.name} "
-        f"({', '.join(sorted(instance.active_attributes()))})"
-    )
+    if not capable:
+        attributes = ", ".join(sorted(instance.active_attributes())) or "none"
+        raise UnsupportedInstanceError(
+            f"no available solver models every attribute of {instance.name} ({attributes})"
+        )
+    return capable[0] if family.choose is None else family.choose(instance, capable, time_limit)
 
 
-def resolve(name: str, instance: Any) -> Solver:
+def resolve(name: str, instance: Any, time_limit: float | None = None) -> Solver:
     """The solver to run for ``name`` on ``instance``, with ``auto`` resolved.
 
     Raises
@@ -191,10 +158,11 @@ def resolve(name: str, instance: Any) -> Solver:
     UnknownSolverError
         If no solver has that name.
     UnsupportedInstanceError
-        If the solver cannot model an active attribute; the message names those that can.
+        If the solver solves another family or cannot model an active attribute; the message
+        names those that can.
     """
     if name == "auto":
-        return get_solver(choose_auto(instance))
+        return get_solver(choose_auto(instance, time_limit))
     solver = get_solver(name)
     family = family_of(instance).name
     capable = solvers_supporting(instance)

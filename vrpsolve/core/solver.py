@@ -6,20 +6,7 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
-
-from vrpsolve.flows.model import (
-    FlowEvaluation,
-    FlowSolution,
-    FlowViolation,
-)
-from vrpsolve.graphs.paths.model import PathEvaluation, PathSolution, PathViolation
-from vrpsolve.graphs.search.model import SearchEvaluation, SearchSolution, SearchViolation
-from vrpsolve.packets.model import SimulationReport
-from vrpsolve.routing.model import Evaluation, Solution, Violation
-
-if TYPE_CHECKING:
-    from vrpsolve.packets.simulator import RoutingPolicy
+from typing import Any, ClassVar
 
 
 class Status(StrEnum):
@@ -39,9 +26,9 @@ class Status(StrEnum):
 class SolverOutput:
     """What a solver adapter hands back before the evaluator has judged it."""
 
-    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None
-    """Routes, admitted paths, (packet routing) a routing policy, ranked search answers, or
-    query paths."""
+    solution: Any
+    """The answer in the solution type of the instance's family (routes, admitted paths, a
+    packet-routing policy, ranked search answers, query paths), or ``None``."""
     proved_optimal: bool = False
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
@@ -55,15 +42,18 @@ class Result:
     """
 
     instance: str
+    family: str
+    """The name of the instance's problem family, whose evaluator judged the solution."""
     solver: str
     seed: int
     status: Status
     runtime: float
     """Wall-clock seconds spent in the solver's run (its one-time setup not counted)."""
-    solution: Solution | FlowSolution | RoutingPolicy | SearchSolution | PathSolution | None
-    evaluation: (
-        Evaluation | FlowEvaluation | SimulationReport | SearchEvaluation | PathEvaluation | None
-    )
+    solution: Any
+    """The solver's answer, in its family's solution type; ``None`` when it found none."""
+    evaluation: Any
+    """The family evaluator's verdict on the solution (``feasible``, ``objective``,
+    ``violations``); ``None`` without a solution."""
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -74,44 +64,30 @@ class Result:
 
     @property
     def cost(self) -> float:
-        """The evaluator's routing cost; ``math.inf`` when infeasible or without a solution.
+        """The objective of a feasible solution, ``math.inf`` otherwise (PyVRP's convention).
 
-        For a family that maximises (flow admission, graph search, path queries) use
-        :attr:`objective`.
+        Meant for the families that minimise (a routing cost, a delivery time); for any family
+        :attr:`objective` gives the value or ``None``.
         """
-        if isinstance(self.evaluation, Evaluation):
-            return self.evaluation.penalised_cost
-        return math.inf
+        objective = self.objective
+        return math.inf if objective is None else objective
 
     @property
     def objective(self) -> float | None:
         """The evaluator's objective of a feasible solution (any family), else ``None``."""
-        return self.evaluation.objective if self.feasible and self.evaluation else None
+        return self.evaluation.objective if self.feasible else None
 
     @property
-    def violations(
-        self,
-    ) -> tuple[Violation | FlowViolation | SearchViolation | PathViolation, ...]:
+    def violations(self) -> tuple[Any, ...]:
         """The evaluator's violations (empty when feasible or when there is no solution)."""
-        return self.evaluation.violations if self.evaluation is not None else ()
+        return tuple(self.evaluation.violations) if self.evaluation is not None else ()
 
     def summary(self) -> str:
-        """One line: solver, status, objective, routes or admitted flows, and time."""
-        if isinstance(self.solution, FlowSolution):
-            admitted = len(self.solution.admitted)
-            value = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
-            return (
-                f"{self.instance}: {self.solver} {self.status.value}, objective {value}, "
-                f"{admitted} flows admitted, {self.runtime:.2f} s"
-            )
-        if not isinstance(self.solution, Solution):
-            value = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
-            return f"{self.instance}: {self.solver} {self.status.value}, objective {value}"
-        routes = len(self.solution.routes)
-        cost = f"{self.evaluation.objective:g}" if self.evaluation is not None else "-"
+        """One line: instance, solver, status, objective and time."""
+        value = "-" if self.evaluation is None else f"{self.evaluation.objective:g}"
         return (
-            f"{self.instance}: {self.solver} {self.status.value}, cost {cost}, "
-            f"{routes} routes, {self.runtime:.2f} s"
+            f"{self.instance}: {self.solver} {self.status.value}, objective {value}, "
+            f"{self.runtime:.2f} s"
         )
 
 
@@ -128,7 +104,7 @@ class Solver(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     family: ClassVar[str] = "routing"
-    """The problem family solved (see :mod:`vrpsolve.core.family`)."""
+    """The name of the problem family solved (see :mod:`vrpsolve.core.family`)."""
     supported_attributes: ClassVar[frozenset[str]]
     default_time_limit: ClassVar[float] = 10.0
     """Seconds used when the caller gives no time limit."""

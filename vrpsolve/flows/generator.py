@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 
 from vrpsolve.flows.model import AdmissionMode, Flow, FlowAdmissionInstance, Link
-from vrpsolve.networks.topology import Topology
+from vrpsolve.flows.topology import Topology
 
 TopologyKind = Literal["waxman", "barabasi_albert", "grid"]
 TOPOLOGY_KINDS: tuple[str, ...] = ("waxman", "barabasi_albert", "grid")

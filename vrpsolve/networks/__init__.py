@@ -1,2 +1,2 @@
-"""Real network data shared by several families: topology files (GML, GraphML, SNDlib, TNTP) and
-drivable road graphs from OpenStreetMap extracts."""
+"""Real road networks shared by several families: drivable road graphs from OpenStreetMap
+extracts and travel matrices between their nodes (routing's city datasets, path queries)."""

@@ -10,7 +10,6 @@ from vrpsolve.packets.model import PacketLink as PacketLink
 from vrpsolve.packets.model import PacketNetwork as PacketNetwork
 from vrpsolve.packets.model import SimulationReport as SimulationReport
 from vrpsolve.packets.model import TrafficModel as TrafficModel
-from vrpsolve.packets.model import evaluate_policy as evaluate_policy
 from vrpsolve.packets.policies import RandomPolicy as RandomPolicy
 from vrpsolve.packets.policies import ShortestPathPolicy as ShortestPathPolicy
 from vrpsolve.packets.simulator import Decision as Decision
@@ -20,6 +19,7 @@ from vrpsolve.packets.simulator import Packet as Packet
 from vrpsolve.packets.simulator import RoutingPolicy as RoutingPolicy
 from vrpsolve.packets.simulator import Simulation as Simulation
 from vrpsolve.packets.simulator import SimulationHooks as SimulationHooks
+from vrpsolve.packets.simulator import evaluate_policy as evaluate_policy
 from vrpsolve.packets.topologies import boyan_littman_grid as boyan_littman_grid
 from vrpsolve.packets.topologies import random_geometric_network as random_geometric_network
 from vrpsolve.packets.topologies import read_packet_network as read_packet_network

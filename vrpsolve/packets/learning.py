@@ -2,7 +2,7 @@
 
 Both are tabular and distributed, one agent per router, and both are their own
 :class:`~vrpsolve.packets.simulator.SimulationHooks`: simulating a network under one of them
-(:func:`~vrpsolve.packets.model.evaluate_policy`, :meth:`Simulation.run
+(:func:`~vrpsolve.packets.simulator.evaluate_policy`, :meth:`Simulation.run
 <vrpsolve.packets.simulator.Simulation.run>` or :func:`train_online`) trains it, as in the
 papers, until :meth:`~QRoutingPolicy.freeze` turns learning off for evaluation.
 
@@ -219,7 +219,7 @@ class _TabularPolicy(ABC):
             When the file is missing or not a saved policy of this kind, or was trained on a
             network with other nodes or links.
         """
-        meta, arrays = _read_policy_file(path)
+        meta, arrays = read_policy_file(path)
         if meta["kind"] != cls.kind:
             raise InputError(f"a {meta['kind']!r} policy, not {cls.kind!r}", path)
         saved = meta["network"]
@@ -252,7 +252,8 @@ class _TabularPolicy(ABC):
         return policy
 
 
-def _read_policy_file(path: str | Path) -> tuple[dict[str, Any], dict[str, FloatArray]]:
+def read_policy_file(path: str | Path) -> tuple[dict[str, Any], dict[str, FloatArray]]:
+    """The metadata and arrays of a saved policy file; ``InputError`` if it is none."""
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", path)
@@ -282,7 +283,7 @@ def load_policy(path: str | Path, network: PacketNetwork) -> QRoutingPolicy | Ol
     InputError
         As :meth:`QRoutingPolicy.load`, or for an unknown kind.
     """
-    meta, _ = _read_policy_file(path)
+    meta, _ = read_policy_file(path)
     kinds: dict[str, type[QRoutingPolicy] | type[OlpomdpPolicy]] = {
         QRoutingPolicy.kind: QRoutingPolicy,
         OlpomdpPolicy.kind: OlpomdpPolicy,

@@ -4,7 +4,8 @@ A :class:`PacketNetwork` is a directed graph of routers (nodes ``0..n-1``) joine
 bandwidth and a propagation delay, a per-node buffer limit, a hop limit (TTL) and a
 :class:`TrafficModel` that injects packets as a Poisson process. A *solution* is a routing policy
 (see :mod:`vrpsolve.packets.simulator` for the protocol), and the one evaluator,
-:func:`evaluate_policy`, judges it by simulating it and returning a :class:`SimulationReport`.
+:func:`~vrpsolve.packets.simulator.evaluate_policy`, judges it by simulating it and returning a
+:class:`SimulationReport`.
 
 Units
 -----
@@ -30,7 +31,6 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     import networkx as nx
 
-    from vrpsolve.packets.simulator import RoutingPolicy
 
 FloatArray = NDArray[np.float64]
 
@@ -454,32 +454,3 @@ def delivery_statistics(
         float(values.max()),
         float(np.mean(np.asarray(hops, dtype=np.float64))),
     )
-
-
-def evaluate_policy(
-    network: PacketNetwork, policy: RoutingPolicy, seed: int = 0
-) -> SimulationReport:
-    """Judge a routing policy on a network by simulating it for ``network.duration``.
-
-    This is the family's one evaluator: the simulation of
-    :class:`~vrpsolve.packets.simulator.Simulation` with the traffic drawn from ``seed``. The same
-    network, policy (in the same state) and seed give the same report.
-
-    Parameters
-    ----------
-    network
-        The packet network.
-    policy
-        An object with ``next_hop(node, destination, packet, view) -> neighbour`` and, if it
-        learns, any of the hooks of :class:`~vrpsolve.packets.simulator.SimulationHooks`.
-    seed
-        Seed of the traffic's random generator.
-
-    Returns
-    -------
-    SimulationReport
-        Counts, delivery times, throughput and queue lengths.
-    """
-    from vrpsolve.packets.simulator import Simulation
-
-    return Simulation(network, seed=seed).run(policy)

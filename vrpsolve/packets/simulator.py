@@ -566,3 +566,30 @@ class Simulation:
             window=window,
             events=self._events,
         )
+
+
+def evaluate_policy(
+    network: PacketNetwork, policy: RoutingPolicy, seed: int = 0
+) -> SimulationReport:
+    """Judge a routing policy on a network by simulating it for ``network.duration``.
+
+    This is the family's one evaluator: the simulation of
+    :class:`~vrpsolve.packets.simulator.Simulation` with the traffic drawn from ``seed``. The same
+    network, policy (in the same state) and seed give the same report.
+
+    Parameters
+    ----------
+    network
+        The packet network.
+    policy
+        An object with ``next_hop(node, destination, packet, view) -> neighbour`` and, if it
+        learns, any of the hooks of :class:`~vrpsolve.packets.simulator.SimulationHooks`.
+    seed
+        Seed of the traffic's random generator.
+
+    Returns
+    -------
+    SimulationReport
+        Counts, delivery times, throughput and queue lengths.
+    """
+    return Simulation(network, seed=seed).run(policy)

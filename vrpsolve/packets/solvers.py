@@ -3,7 +3,7 @@
 The static policies route on shortest paths (by hops or by latency). The learning ones (Q-routing,
 OLPOMDP) learn online while routing simulated traffic on the instance for ``training_duration``
 simulated time units (default: the network's own duration), then are frozen and returned; the
-evaluator (:func:`~vrpsolve.packets.model.evaluate_policy`) simulates the frozen policy.
+evaluator (:func:`~vrpsolve.packets.simulator.evaluate_policy`) simulates the frozen policy.
 """
 
 from __future__ import annotations

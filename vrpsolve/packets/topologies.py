@@ -38,7 +38,7 @@ import networkx as nx
 from vrpsolve.catalog import instances_dir
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import VERSION, load_json, write_text_atomic
-from vrpsolve.networks.topology import read_topology
+from vrpsolve.flows.topology import read_topology
 from vrpsolve.packets.model import OD, PacketLink, PacketNetwork, TrafficModel
 
 FORMAT_TAG = "vrpsolve-packet-network"
@@ -316,7 +316,7 @@ def zoo_network(
 ) -> PacketNetwork:
     """A Topology Zoo network (``Abilene``, ``Geant2012``, ``Nsfnet`` or a GML/GraphML path).
 
-    Read with :func:`vrpsolve.networks.topology.read_topology`: link capacities in Mbit/s become
+    Read with :func:`vrpsolve.flows.topology.read_topology`: link capacities in Mbit/s become
     bandwidths in kbit/ms (the same numbers), propagation delays in ms come from the node
     coordinates (great-circle length at 200 km/ms; 0 where a node has none), and undirected
     edges become links both ways. Time is in milliseconds and sizes in kilobits.

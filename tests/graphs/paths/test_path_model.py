@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from vrpsolve.core.family import family_of
+from vrpsolve.core.registry import family_of
 from vrpsolve.graphs.paths.model import (
     PathQueryInstance,
     PathSolution,
@@ -108,7 +108,7 @@ def test_path_query_is_a_maximising_family_with_a_json_record():
     family = family_of(instance)
     assert family.name == "path_query" and not family.minimise
     solution = PathSolution.of([[0, 2], None, [1, 2, 3]])
-    record = evaluation_record("square", solution, evaluate_paths(instance, solution))
+    record = evaluation_record(instance, solution, evaluate_paths(instance, solution))
     assert record["success_rate"] == pytest.approx(0.6667)
     assert (record["succeeded"], record["queries"], record["mean_stretch"]) == (2, 3, 1.0)
     assert record["feasible"] and record["violations"] == []

@@ -24,13 +24,9 @@ from vrpsolve.graphs.paths.routers import (
     with_queries,
 )
 from vrpsolve.graphs.search.learned import RoutingModel
-from vrpsolve.packets.model import (
-    PacketLink,
-    PacketNetwork,
-    TrafficModel,
-    evaluate_policy,
-)
+from vrpsolve.packets.model import PacketLink, PacketNetwork, TrafficModel
 from vrpsolve.packets.policies import ShortestPathPolicy
+from vrpsolve.packets.simulator import evaluate_policy
 from vrpsolve.packets.topologies import random_geometric_network
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vrpsolve.core.errors import InputError
-from vrpsolve.core.registry import UnsupportedInstanceError, choose_auto, solvers_supporting
+from vrpsolve.core.errors import InputError, UnsupportedInstanceError
+from vrpsolve.core.registry import choose_auto, solvers_supporting
 from vrpsolve.core.solver import Status
 from vrpsolve.graphs.search.algorithms import SimilarityGraph
 from vrpsolve.graphs.search.build import build_nsw

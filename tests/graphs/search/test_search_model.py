@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vrpsolve.core.family import family_of
+from vrpsolve.core.registry import family_of
 from vrpsolve.graphs.search.model import (
     EMPTY,
     GraphSearchInstance,
@@ -134,9 +134,10 @@ def test_graph_search_is_a_maximising_family_with_a_json_record():
     """The family registry knows the instance; the report renders its verdict."""
     family = family_of(line())
     assert family.name == "graph_search" and not family.minimise
-    assert family.evaluate is evaluate_search
     solution = SearchSolution(NEIGHBOURS, np.array([5.0, 2.0, 2.0]))
-    record = evaluation_record("line", solution, evaluate_search(line(), solution))
+    judged = family.evaluate(line(), solution, 0)
+    assert judged.objective == evaluate_search(line(), solution).objective
+    record = evaluation_record(line(), solution, evaluate_search(line(), solution))
     assert record["recall_at_1"] == 1.0 and record["budget"] == 4 and not record["feasible"]
     assert record["violations"][0]["kind"] == "over_budget"
     assert record["violations"][0]["query"] == 0

@@ -13,7 +13,8 @@ from adapter_cases import (
     tiny_case,
 )
 
-from vrpsolve.core.registry import UnsupportedInstanceError, get_solver
+from vrpsolve.core.errors import UnsupportedInstanceError
+from vrpsolve.core.registry import get_solver
 from vrpsolve.core.solver import Status
 from vrpsolve.routing.model import RoutingInstance, VehicleType
 from vrpsolve.solve import solve

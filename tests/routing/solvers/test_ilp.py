@@ -10,7 +10,7 @@ import pytest
 from adapter_cases import brute_force_optimum, make_instance
 
 from vrpsolve.catalog import best_known, instances_dir
-from vrpsolve.core.registry import UnsupportedInstanceError
+from vrpsolve.core.errors import UnsupportedInstanceError
 from vrpsolve.core.solver import Status
 from vrpsolve.milp import light_phase_cuts, successor_cycles
 from vrpsolve.routing.io import read_instance

@@ -7,8 +7,7 @@ from dataclasses import replace
 import pytest
 import torch
 
-from vrpsolve.core.errors import InputError
-from vrpsolve.core.registry import UnsupportedInstanceError
+from vrpsolve.core.errors import InputError, UnsupportedInstanceError
 from vrpsolve.core.solver import Status
 from vrpsolve.routing.convert import to_routing_instance
 from vrpsolve.routing.generators import RoutingGenerator

@@ -228,7 +228,6 @@ def build_path_file(
     PathQueryInstance
         The instance written.
     """
-    from vrpsolve import __version__
     from vrpsolve.graphs.paths.routers import (
         geometric_network,
         osm_network,
@@ -262,7 +261,6 @@ def build_path_file(
         call=call,
         nodes=instance.num_nodes,
         edges=instance.num_edges,
-        vrpsolve=__version__,
     )
     write_path_instance(instance, path, metadata)
     return instance

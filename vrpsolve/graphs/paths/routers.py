@@ -42,7 +42,7 @@ Packet routing (:class:`GreedyPacketPolicy`)
     Either greedy rule as a routing policy of :mod:`vrpsolve.packets.simulator`: a next-hop table
     computed from a :class:`~vrpsolve.packets.model.PacketNetwork`'s coordinates (or
     the model's representations of its nodes), judged by
-    :func:`~vrpsolve.packets.model.evaluate_policy`.
+    :func:`~vrpsolve.packets.simulator.evaluate_policy`.
 
 Torch runs on the CPU with one thread while training (the setting is restored).
 """
@@ -177,7 +177,7 @@ def tntp_network(
     query has no such rule, so such a network is routed through its zones too.
     """
     from vrpsolve.networks.roads import project_local
-    from vrpsolve.networks.topology import read_tntp_network
+    from vrpsolve.networks.tntp import read_tntp_network
 
     if weight not in ("free_flow_time", "length"):
         raise ValueError(f"weight must be 'free_flow_time' or 'length', got {weight!r}")

@@ -1,4 +1,5 @@
-"""Guess an instance file's format from its extension and, where that is ambiguous, its content."""
+"""Tell a routing instance file's format from its extension and, where that is ambiguous, its
+content."""
 
 from __future__ import annotations
 
@@ -7,48 +8,39 @@ from pathlib import Path
 
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import read_text
+from vrpsolve.routing.io.json_format import INSTANCE_TAG
 
-FORMATS = ("vrplib", "solomon", "tsplib", "atsp", "ortec", "json", "gml", "graphml", "sndlib")
-"""Instance format names accepted by :func:`vrpsolve.routing.io.read_instance` (the last three are
-network topologies, read as flow-admission instances)."""
+FORMATS = ("vrplib", "solomon", "tsplib", "atsp", "ortec", "json")
+"""Routing instance formats accepted by :func:`vrpsolve.routing.io.read_instance`."""
 
-_BY_EXTENSION = {
-    ".vrp": "vrplib",
-    ".tsp": "tsplib",
-    ".atsp": "atsp",
-    ".json": "json",
-    ".gml": "gml",
-    ".graphml": "graphml",
-}
+_BY_EXTENSION = {".vrp": "vrplib", ".tsp": "tsplib", ".atsp": "atsp"}
 _TYPE = re.compile(r"^\s*TYPE\s*:\s*(\w+)", re.MULTILINE | re.IGNORECASE)
 
 
-def detect_format(path: str | Path) -> str:
-    """The format of an instance file: one of :data:`FORMATS`.
+def routing_format(path: str | Path, head: str) -> str | None:
+    """The routing format of a file, or ``None`` when it is not a routing instance file.
 
-    ``.vrp``, ``.tsp``, ``.atsp`` and ``.json`` go by extension. Other files go by content: a
-    ``VEHICLE`` and a ``CUSTOMER`` block make a Solomon file; ``EDGE_WEIGHT_SECTION`` together
-    with ``TIME_WINDOW_SECTION`` an ORTEC file; a ``TYPE`` of ``TSP``/``ATSP`` a TSPLIB file; any
-    other ``*_SECTION`` a VRPLIB file; a leading ``{`` a JSON file; the SNDlib header an SNDlib
-    native network; ``.gml`` and ``.graphml`` go by extension.
-
-    Raises
-    ------
-    InputError
-        If the file is missing or empty, or its format cannot be recognised.
+    ``.vrp``, ``.tsp`` and ``.atsp`` go by extension; ``.json`` files need the
+    ``vrpsolve-routing`` tag in ``head`` (the file's first bytes as text). Other text files go
+    by content: a ``VEHICLE`` and a ``CUSTOMER`` block make a Solomon file;
+    ``EDGE_WEIGHT_SECTION`` together with ``TIME_WINDOW_SECTION`` an ORTEC file; a ``TYPE`` of
+    ``TSP``/``ATSP`` a TSPLIB file; any other ``*_SECTION`` a VRPLIB file. Never raises.
     """
     path = Path(path)
-    text = read_text(path)
-    by_extension = _BY_EXTENSION.get(path.suffix.lower())
-    if by_extension is not None:
-        return by_extension
-    if text.startswith("?SNDlib native format"):
-        return "sndlib"
+    suffix = path.suffix.lower()
+    if suffix in _BY_EXTENSION:
+        return _BY_EXTENSION[suffix]
+    if suffix == ".json" or head.lstrip().startswith("{"):
+        return "json" if f'"{INSTANCE_TAG}"' in head.replace(" ", "") else None
+    if "\x00" in head or "\ufffd" in head or head.startswith("?SNDlib"):
+        return None
+    try:
+        text = read_text(path)
+    except InputError:
+        return None
     words = {line.strip().upper() for line in text.splitlines()[:40]}
     if "VEHICLE" in words and "CUSTOMER" in words:
         return "solomon"
-    if text.lstrip().startswith("{"):
-        return "json"
     if "EDGE_WEIGHT_SECTION" in text and "TIME_WINDOW_SECTION" in text:
         return "ortec"
     declared = _TYPE.search(text)
@@ -56,7 +48,27 @@ def detect_format(path: str | Path) -> str:
         return "tsplib" if declared.group(1).upper() == "TSP" else "atsp"
     if "_SECTION" in text:
         return "vrplib"
-    raise InputError(
-        "cannot recognise the instance format (pass format=, one of " + ", ".join(FORMATS) + ")",
-        path,
-    )
+    return None
+
+
+def detect_format(path: str | Path) -> str:
+    """The routing format of an instance file: one of :data:`FORMATS` (see
+    :func:`routing_format`; any ``.json`` file is read as routing JSON, whose reader names a
+    missing or wrong ``format`` tag).
+
+    Raises
+    ------
+    InputError
+        If the file is missing or empty, or is no routing instance file.
+    """
+    path = Path(path)
+    text = read_text(path)
+    found = "json" if path.suffix.lower() == ".json" else routing_format(path, text[:65536])
+    if found is None:
+        raise InputError(
+            "cannot recognise the routing instance format (pass format=, one of "
+            + ", ".join(FORMATS)
+            + ")",
+            path,
+        )
+    return found

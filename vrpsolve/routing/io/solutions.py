@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import overload
 
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import format_number, read_text, to_int, write_text_atomic
-from vrpsolve.flows.files import read_flow_solution, write_flow_solution
-from vrpsolve.flows.model import FlowAdmissionInstance, FlowSolution
 from vrpsolve.routing.io.json_format import read_json_solution, write_json_solution
 from vrpsolve.routing.io.sections import parse_keyword_file
 from vrpsolve.routing.model import Route, RoutingInstance, Solution
@@ -22,13 +19,7 @@ _ROUTE = re.compile(r"^route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE)
 _META = re.compile(r"^[A-Za-z][A-Za-z _]*\b")
 
 
-@overload
-def read_solution(path: str | Path, instance: RoutingInstance) -> Solution: ...
-@overload
-def read_solution(path: str | Path, instance: FlowAdmissionInstance) -> FlowSolution: ...
-def read_solution(
-    path: str | Path, instance: RoutingInstance | FlowAdmissionInstance
-) -> Solution | FlowSolution:
+def read_solution(path: str | Path, instance: RoutingInstance) -> Solution:
     """Read a solution for ``instance``.
 
     Parameters
@@ -52,12 +43,8 @@ def read_solution(
     InputError
         Naming the file and line when a route names a node that does not exist or is a depot,
         or when the file is evidently for another instance.
-
-    For a flow-admission instance the file is a ``vrpsolve-pfar-solution`` JSON file.
     """
     path = Path(path)
-    if isinstance(instance, FlowAdmissionInstance):
-        return read_flow_solution(path, instance)
     name = path.name.lower()
     if name.endswith(".json"):
         solution = read_json_solution(path, instance)
@@ -183,9 +170,7 @@ def _read_tour(path: Path, instance: RoutingInstance) -> Solution:
     return Solution((Route(tuple(visits), 0),))
 
 
-def write_solution(
-    solution: Solution | FlowSolution, path: str | Path, cost: float | None = None
-) -> None:
+def write_solution(solution: Solution, path: str | Path, cost: float | None = None) -> None:
     """Write a solution atomically: CVRPLIB ``.sol`` text, or vrpsolve JSON for ``.json`` paths.
 
     Parameters
@@ -196,12 +181,7 @@ def write_solution(
         Target file; ``.json`` selects JSON (which also keeps each route's vehicle type).
     cost
         Objective value to record (``Cost`` line); omitted when ``None``.
-
-    A flow-admission solution is always written as ``vrpsolve-pfar-solution`` JSON.
     """
-    if isinstance(solution, FlowSolution):
-        write_flow_solution(solution, path, cost)
-        return
     if str(path).lower().endswith(".json"):
         write_json_solution(solution, path, cost)
         return

@@ -95,13 +95,18 @@ def variant_key(td: TensorDict) -> list[str]:
 
 
 def reference_costs(td: TensorDict, seconds: float) -> list[float]:
-    """PyVRP's cost on every instance of a batch (the validation reference)."""
-    from vrpsolve.solve import solve
+    """PyVRP's cost on every instance of a batch (the validation reference), as the evaluator
+    judges it; ``nan`` where PyVRP finds no feasible solution."""
+    from vrpsolve.routing.model import evaluate
+    from vrpsolve.routing.solvers.pyvrp import PyVRPSolver
 
+    solver = PyVRPSolver()
     costs = []
     for k in range(len(td)):
-        result = solve(to_routing_instance(td, k), solver="pyvrp", time_limit=seconds, seed=1)
-        costs.append(result.cost if result.feasible else math.nan)
+        instance = to_routing_instance(td, k)
+        solution = solver.run(instance, time_limit=seconds, seed=1).solution
+        verdict = None if solution is None else evaluate(instance, solution)
+        costs.append(verdict.cost if verdict is not None and verdict.feasible else math.nan)
     return costs
 
 

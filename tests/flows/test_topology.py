@@ -10,16 +10,16 @@ import pytest
 from vrpsolve.core.errors import InputError
 from vrpsolve.flows.greedy import greedy_admission
 from vrpsolve.flows.model import Flow, evaluate_flows
-from vrpsolve.networks.topology import (
+from vrpsolve.flows.topology import (
     DEFAULT_CAPACITY,
     read_gml,
     read_graphml,
     read_sndlib,
     read_tntp,
-    read_tntp_network,
     read_topology,
     zoo_link_speed,
 )
+from vrpsolve.networks.tntp import read_tntp_network
 
 ROOT = Path(__file__).resolve().parents[2] / "instances" / "network"
 ZOO = sorted((ROOT / "topologyzoo").glob("*.g*ml"))
