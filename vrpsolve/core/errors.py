@@ -20,3 +20,11 @@ class InputError(ValueError):
         if line is not None:
             where = f"{where}:{line}"
         super().__init__(f"{where}: {problem}")
+
+
+class InvalidOptionError(ValueError):
+    """A solver option the solver does not declare, or a value it cannot take.
+
+    The message is one line naming the solver, the bad key or value, and the valid keys or
+    values, so the command line can print it as it is.
+    """

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from vrpsolve.core.options import SolverOption
 from vrpsolve.flows.model import (
     FlowEvaluation,
     FlowSolution,
@@ -132,6 +133,13 @@ class Solver(ABC):
     supported_attributes: ClassVar[frozenset[str]]
     default_time_limit: ClassVar[float] = 10.0
     """Seconds used when the caller gives no time limit."""
+    options: ClassVar[tuple[SolverOption, ...]] = ()
+    """The options the solver accepts, with their types and defaults (none by default).
+
+    :func:`vrpsolve.solve` checks the caller's options against them
+    (:func:`vrpsolve.core.options.check_options`) and hands :meth:`prepare` and :meth:`run` the
+    converted values with every default filled in; any other key is refused.
+    """
 
     def unsupported(self, instance: Any) -> frozenset[str]:
         """Active attributes of ``instance`` that this solver cannot model."""
