@@ -18,6 +18,7 @@ from typing import Any
 
 import vrpsolve
 from vrpsolve.bench.runner import BACKENDS, run_parallel
+from vrpsolve.core.errors import InvalidOptionError
 from vrpsolve.core.family import Instance, family_of
 from vrpsolve.core.registry import UnknownSolverError, UnsupportedInstanceError, resolve
 from vrpsolve.flows.model import FlowAdmissionInstance, FlowSolution
@@ -306,11 +307,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_solvers(args: argparse.Namespace) -> int:
-    """List registered solvers and the attributes each can model."""
+    """List registered solvers and the attributes each can model (with --verbose, options)."""
+    from vrpsolve.core.registry import get_solver
+
     for info in vrpsolve.list_solvers():
         state = "available" if info.available else f"unavailable ({info.reason})"
         print(f"{info.name}: {info.summary} [{state}]")
         print(f"    supports: {', '.join(sorted(info.supported_attributes)) or '-'}")
+        if not (args.verbose and info.available):
+            continue
+        declared = get_solver(info.name).options
+        print("    options:" if declared else "    options: none")
+        for option in declared:
+            if option.default is None:
+                shown = "-"
+            elif option.type is bool:
+                shown = str(option.default).lower()
+            else:
+                shown = str(option.default)
+            bound = "" if option.minimum is None else f" >= {option.minimum}"
+            kind = option.type_name + bound
+            print(f"      {option.name} ({kind}, default {shown}): {option.help}")
+            if option.choices is not None:
+                print(f"        choices: {', '.join(map(str, option.choices))}")
     return EXIT_OK
 
 
@@ -395,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=cmd_info)
 
     solvers = sub.add_parser("solvers", help="list solvers and what each supports")
+    solvers.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also list each solver's options (name, type, default, help, choices)",
+    )
     solvers.set_defaults(handler=cmd_solvers)
 
     simulate = sub.add_parser(
@@ -422,7 +446,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
-    except (vrpsolve.InputError, BadInput, UnknownSolverError, UnsupportedInstanceError) as error:
+    except (
+        vrpsolve.InputError,
+        BadInput,
+        UnknownSolverError,
+        UnsupportedInstanceError,
+        InvalidOptionError,
+    ) as error:
         print(f"vrpsolve: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
