@@ -17,7 +17,7 @@ from typing import Any
 
 import vrpsolve
 from vrpsolve.bench.runner import BACKENDS, run_parallel
-from vrpsolve.core.errors import UnknownSolverError, UnsupportedInstanceError
+from vrpsolve.core.errors import InvalidOptionError, UnknownSolverError, UnsupportedInstanceError
 from vrpsolve.core.family import Family
 from vrpsolve.core.registry import family_named, family_of, resolve
 from vrpsolve.io import formats, read_instance, read_solution, write_solution
@@ -198,11 +198,29 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_solvers(args: argparse.Namespace) -> int:
-    """List registered solvers and the attributes each can model."""
+    """List registered solvers and the attributes each can model (with --verbose, options)."""
+    from vrpsolve.core.registry import get_solver
+
     for info in vrpsolve.list_solvers():
         state = "available" if info.available else f"unavailable ({info.reason})"
         print(f"{info.name}: {info.summary} [{state}]")
         print(f"    supports: {', '.join(sorted(info.supported_attributes)) or '-'}")
+        if not (args.verbose and info.available):
+            continue
+        declared = get_solver(info.name).options
+        print("    options:" if declared else "    options: none")
+        for option in declared:
+            if option.default is None:
+                shown = "-"
+            elif option.type is bool:
+                shown = str(option.default).lower()
+            else:
+                shown = str(option.default)
+            bound = "" if option.minimum is None else f" >= {option.minimum}"
+            kind = option.type_name + bound
+            print(f"      {option.name} ({kind}, default {shown}): {option.help}")
+            if option.choices is not None:
+                print(f"        choices: {', '.join(map(str, option.choices))}")
     return EXIT_OK
 
 
@@ -295,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=cmd_info)
 
     solvers = sub.add_parser("solvers", help="list solvers and what each supports")
+    solvers.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also list each solver's options (name, type, default, help, choices)",
+    )
     solvers.set_defaults(handler=cmd_solvers)
 
     add_generate_parser(sub)
@@ -310,7 +333,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
-    except (vrpsolve.InputError, BadInput, UnknownSolverError, UnsupportedInstanceError) as error:
+    except (
+        vrpsolve.InputError,
+        BadInput,
+        UnknownSolverError,
+        UnsupportedInstanceError,
+        InvalidOptionError,
+    ) as error:
         print(f"vrpsolve: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -22,23 +22,16 @@ def split_option(text: str, option: str, kind: type[float] | type[int] | type[st
     return values
 
 
-def solver_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``--option KEY=VALUE`` pairs as solver options; values read as int, float, bool or text."""
-    options: dict[str, Any] = {}
+def solver_options(pairs: list[str] | None) -> dict[str, str]:
+    """``--option KEY=VALUE`` pairs as solver options, values as text.
+
+    The solver's declared options convert them (:func:`vrpsolve.core.options.check_options`), so
+    ``samples=8`` is an int for one solver and ``policy=8`` a name for another.
+    """
+    options: dict[str, str] = {}
     for pair in pairs or []:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip() or not text.strip():
             raise BadInput(f"--option: expected KEY=VALUE, got {pair!r}")
-        options[key.strip()] = _option_value(text.strip())
+        options[key.strip()] = text.strip()
     return options
-
-
-def _option_value(text: str) -> Any:
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text

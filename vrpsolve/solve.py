@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from vrpsolve.core.options import check_options
 from vrpsolve.core.registry import family_of, resolve
 from vrpsolve.core.solver import Result, Status
 
@@ -48,6 +49,7 @@ def solve(
     budget = engine.default_time_limit if time_limit is None else float(time_limit)
     if budget <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
+    options = check_options(engine, options)
     engine.prepare(**options)
     start = time.perf_counter()
     output = engine.run(instance, time_limit=budget, seed=seed, **options)

@@ -39,6 +39,15 @@ def test_query_prints_the_evaluators_recall_and_dcs(instance_file, capsys):
     assert 0 < record["recall_at_1"] <= 1 and record["mean_dcs"] <= 64
 
 
+def test_query_budget_replaces_the_files_budget(instance_file, capsys):
+    """`--budget` is the instance's budget: the record shows it and the evaluator judges by it."""
+    argv = ["graph", "query", instance_file, "--ef", "16", "--budget", "24", "--format", "json"]
+    assert main(argv) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["budget"] == 24 and record["stats"]["budget"] == 24
+    assert record["feasible"] and record["max_dcs"] <= 24
+
+
 def test_train_then_query_with_the_learned_policy(instance_file, tmp_path, capsys):
     """A checkpoint trained by the command routes the file's queries within the budget."""
     policy = tmp_path / "p.pt"

@@ -116,12 +116,11 @@ def test_bad_time_limit_is_bad_input(capsys):
     assert code == 2 and "time-limit" in err
 
 
-def test_solver_options_are_typed_and_reach_the_solver(capsys):
-    """`--option` values are read as int, float, bool or text, and the solver gets them."""
-    assert solver_options(["samples=8", "ratio=0.5", "shaping=false", "policy=rrnco-atsp50"]) == {
-        "samples": 8,
-        "ratio": 0.5,
-        "shaping": False,
+def test_solver_options_are_text_that_the_solver_converts(capsys):
+    """`--option` values stay text; the solver's declared options convert and check them."""
+    assert solver_options(["samples=8", "shaping=false", "policy=rrnco-atsp50"]) == {
+        "samples": "8",
+        "shaping": "false",
         "policy": "rrnco-atsp50",
     }
     argv = ["solve", str(E13), "--solver", "routefinder", "--format", "json"]
@@ -129,10 +128,57 @@ def test_solver_options_are_typed_and_reach_the_solver(capsys):
         [*argv, "--option", "strategy=greedy", "--option", "policy=routefinder-n50"], capsys
     )
     assert code == 0 and json.loads(out)["feasible"]
+    code, out, _ = run([*argv, "--option", "strategy=sampling", "--option", "samples=2"], capsys)
+    assert code == 0 and json.loads(out)["stats"]["strategy"] == "sampling"
     code, _, err = run([*argv, "--option", "policy=no-such-policy"], capsys)
     assert code == 2 and "no-such-policy.pt" in err
     code, _, err = run([*argv, "--option", "strategy=fastest"], capsys)
-    assert code == 2 and "fastest" in err
+    assert code == 2 and "fastest" in err and "greedy, multistart, augment, sampling" in err
+    code, _, err = run([*argv, "--option", "samples=two"], capsys)
+    assert code == 2 and "option 'samples' of 'routefinder' must be an integer >= 1" in err
+
+
+@pytest.mark.parametrize(
+    ("solver", "valid"),
+    [("pyvrp", "its options: none (it takes no options)"), ("ga", "max_iterations, granularity")],
+)
+def test_an_unknown_solver_option_exits_2_naming_the_valid_keys(solver, valid, capsys):
+    """`--option foo=bar` is refused in one line that names the solver and its valid keys."""
+    code, out, err = run(["solve", str(E13), "--solver", solver, "--option", "foo=bar"], capsys)
+    assert code == 2 and out == ""
+    expected = f"vrpsolve: error: solver {solver!r} has no option 'foo'; its options: "
+    assert err.startswith(expected)
+    assert valid in err and len(err.strip().splitlines()) == 1
+
+
+def test_threads_on_the_ilp_is_a_clean_bad_input(capsys):
+    """`--option threads=4` on ilp exits 2 with one line naming ilp's real option, not a crash."""
+    code, _, err = run(["solve", str(E13), "--solver", "ilp", "--option", "threads=4"], capsys)
+    assert code == 2 and "internal error" not in err
+    assert (
+        err.strip() == "vrpsolve: error: solver 'ilp' has no option 'threads'; its options: backend"
+    )
+
+
+def test_a_bad_option_value_exits_2_before_any_work(capsys):
+    """A value outside an option's choices exits 2 naming the choices."""
+    argv = ["solve", str(E13), "--solver", "ilp", "--option", "backend=gurobi"]
+    code, _, err = run(argv, capsys)
+    assert code == 2 and "option 'backend' of 'ilp' must be one of highs, cbc, got 'gurobi'" in err
+
+
+def test_solvers_verbose_lists_each_solvers_options_with_defaults(capsys):
+    """`solvers --verbose` lists options with type, default, help, choices; `solvers` does not."""
+    code, out, _ = run(["solvers", "--verbose"], capsys)
+    assert code == 0
+    assert "samples (int >= 1, default 64): rollouts of the sampling strategy" in out
+    assert "ef (int >= 1, default 32): beam width" in out
+    assert "shaping (bool, default true)" in out
+    assert "choices: greedy, multistart, augment, sampling" in out
+    pyvrp = out.split("pyvrp:", 1)[1].split("\nortools:", 1)[0]
+    assert "options: none" in pyvrp
+    code, out, _ = run(["solvers"], capsys)
+    assert code == 0 and "samples" not in out and "options" not in out
 
 
 @pytest.mark.parametrize("pair", ["strategy", "=greedy", "strategy="])

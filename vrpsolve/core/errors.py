@@ -28,3 +28,11 @@ class UnknownSolverError(ValueError):
 
 class UnsupportedInstanceError(ValueError):
     """Raised when a solver cannot model an instance; the message names solvers that can."""
+
+
+class InvalidOptionError(ValueError):
+    """A solver option the solver does not declare, or a value it cannot take.
+
+    The message is one line naming the solver, the bad key or value, and the valid keys or
+    values, so the command line can print it as it is.
+    """

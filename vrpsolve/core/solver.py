@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from vrpsolve.core.options import SolverOption
+
 
 class Status(StrEnum):
     """Outcome of a solve, decided from the evaluator's verdict and the solver's proof."""
@@ -108,6 +110,13 @@ class Solver(ABC):
     supported_attributes: ClassVar[frozenset[str]]
     default_time_limit: ClassVar[float] = 10.0
     """Seconds used when the caller gives no time limit."""
+    options: ClassVar[tuple[SolverOption, ...]] = ()
+    """The options the solver accepts, with their types and defaults (none by default).
+
+    :func:`vrpsolve.solve` checks the caller's options against them
+    (:func:`vrpsolve.core.options.check_options`) and hands :meth:`prepare` and :meth:`run` the
+    converted values with every default filled in; any other key is refused.
+    """
 
     def unsupported(self, instance: Any) -> frozenset[str]:
         """Active attributes of ``instance`` that this solver cannot model."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.flows.model import FLOW_ATTRIBUTES, FlowAdmissionInstance
 
@@ -38,6 +39,16 @@ class FlowIlpSolver(_FlowSolver):
     name: ClassVar[str] = "pfar-ilp"
     summary: ClassVar[str] = "PFAR exact ILP (arc-flow or k-path formulation, HiGHS/CBC)"
     default_time_limit: ClassVar[float] = 60.0
+    options = (
+        SolverOption(
+            "formulation",
+            str,
+            "arc",
+            "arc (arc-flow ILP) or path (k candidate paths per flow)",
+            choices=("arc", "path"),
+        ),
+        SolverOption("k", int, 8, "path formulation: candidate paths per flow", minimum=1),
+    )
 
     def run(
         self, instance: FlowAdmissionInstance, *, time_limit: float, seed: int, **options: Any
@@ -45,9 +56,9 @@ class FlowIlpSolver(_FlowSolver):
         """Solve the arc-flow ILP, or the path ILP with ``formulation="path"`` and ``k``."""
         from vrpsolve.flows import ilp
 
-        if options.get("formulation", "arc") == "path":
-            k = int(options.get("k", 8))
-            outcome = ilp.solve_path_ilp(instance, k=k, time_limit=time_limit)
+        options = check_options(self, options)
+        if options["formulation"] == "path":
+            outcome = ilp.solve_path_ilp(instance, k=options["k"], time_limit=time_limit)
         else:
             outcome = ilp.solve_arc_ilp(instance, time_limit=time_limit)
         return SolverOutput(

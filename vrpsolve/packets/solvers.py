@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.packets.model import PACKET_ATTRIBUTES, PacketNetwork
+
+TRAINING_DURATION = SolverOption(
+    "training_duration",
+    float,
+    None,
+    "simulated time units of online learning (default: the network's duration)",
+    minimum=0,
+)
 
 
 class _PacketSolver(Solver):
@@ -48,6 +57,7 @@ class QRoutingSolver(_PacketSolver):
 
     name: ClassVar[str] = "q-routing"
     summary: ClassVar[str] = "Q-routing, learned online on simulated traffic, then frozen"
+    options = (TRAINING_DURATION,)
 
     def run(
         self, instance: PacketNetwork, *, time_limit: float, seed: int, **options: Any
@@ -55,8 +65,9 @@ class QRoutingSolver(_PacketSolver):
         """Learn for ``training_duration`` simulated time units, then freeze."""
         from vrpsolve.packets.learning import QRoutingPolicy
 
+        options = check_options(self, options)
         policy = QRoutingPolicy(instance, seed=seed)
-        return _trained(instance, policy, seed, options)
+        return _trained(instance, policy, seed, options["training_duration"])
 
 
 class OlpomdpSolver(_PacketSolver):
@@ -64,6 +75,10 @@ class OlpomdpSolver(_PacketSolver):
 
     name: ClassVar[str] = "olpomdp"
     summary: ClassVar[str] = "OLPOMDP policy-gradient routers (shaped), learned online, frozen"
+    options = (
+        SolverOption("shaping", bool, True, "penalise routing loops while learning"),
+        TRAINING_DURATION,
+    )
 
     def run(
         self, instance: PacketNetwork, *, time_limit: float, seed: int, **options: Any
@@ -71,14 +86,15 @@ class OlpomdpSolver(_PacketSolver):
         """Learn for ``training_duration`` simulated time units (``shaping`` on by default)."""
         from vrpsolve.packets.learning import OlpomdpPolicy
 
-        policy = OlpomdpPolicy(instance, shaping=bool(options.get("shaping", True)), seed=seed)
-        return _trained(instance, policy, seed, options)
+        options = check_options(self, options)
+        policy = OlpomdpPolicy(instance, shaping=options["shaping"], seed=seed)
+        return _trained(instance, policy, seed, options["training_duration"])
 
 
-def _trained(instance: PacketNetwork, policy: Any, seed: int, options: dict[str, Any]):
+def _trained(instance: PacketNetwork, policy: Any, seed: int, training_duration: float | None):
     from vrpsolve.packets.learning import train_online
 
-    duration = float(options.get("training_duration", instance.duration))
+    duration = float(instance.duration if training_duration is None else training_duration)
     curve = train_online(instance, policy, duration=duration, seed=seed + 1)
     policy.freeze()
     return SolverOutput(policy, stats={"training_duration": duration, "curve_points": len(curve)})

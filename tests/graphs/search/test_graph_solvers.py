@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from vrpsolve.core.errors import InputError, UnsupportedInstanceError
+from vrpsolve.core.errors import InputError, InvalidOptionError, UnsupportedInstanceError
 from vrpsolve.core.registry import choose_auto, solvers_supporting
 from vrpsolve.core.solver import Status
 from vrpsolve.graphs.search.algorithms import SimilarityGraph
@@ -46,12 +48,22 @@ def test_graph_solvers_are_judged_by_the_search_evaluator(setting):
     assert set(record) >= {"recall_at_1", "recall_at_k", "mean_dcs", "budget", "feasible"}
 
 
-def test_a_budget_option_above_the_instance_budget_is_flagged(setting):
+def test_answers_spending_more_than_the_instance_budget_are_flagged(setting):
     """The evaluator, not the solver, enforces the instance's budget."""
     _, _, instance = setting
-    result = solve(instance, solver="graph-beam", ef=64, budget=400)
-    assert result.status is Status.INFEASIBLE
-    assert {v.kind for v in result.violations} == {"over_budget"}
+    generous = dataclasses.replace(instance, budget=400)
+    result = solve(generous, solver="graph-beam", ef=64)
+    assert result.status is Status.FEASIBLE and result.stats["budget"] == 400
+    assert isinstance(result.solution, SearchSolution)
+    judged = evaluate_search(instance, result.solution)
+    assert not judged.feasible and {v.kind for v in judged.violations} == {"over_budget"}
+
+
+def test_the_budget_is_the_instances_not_a_solver_option(setting):
+    """A budget option is refused: the DCS budget belongs to the instance."""
+    _, _, instance = setting
+    with pytest.raises(InvalidOptionError, match="'graph-beam' has no option 'budget'"):
+        solve(instance, solver="graph-beam", budget=400)
 
 
 def test_auto_picks_beam_search_and_other_families_refuse(setting):

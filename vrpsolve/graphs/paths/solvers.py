@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.graphs.paths.model import PATH_ATTRIBUTES, PathQueryInstance, PathSolution
 
@@ -44,7 +45,7 @@ class _PathSolver(Solver):
         from vrpsolve.graphs.paths.routers import greedy_route
 
         deadline = time.perf_counter() + time_limit
-        vectors, stats = self._vectors(instance, options)
+        vectors, stats = self._vectors(instance, check_options(self, options))
         paths: list[tuple[int, ...] | None] = [None] * instance.num_queries
         answered = 0
         for i, ((source, target), limit) in enumerate(
@@ -81,6 +82,11 @@ class PathLearnedSolver(_PathSolver):
 
     name: ClassVar[str] = "path-learned"
     summary: ClassVar[str] = "learned greedy routing (graph convolutions, shortest-path oracle)"
+    options = (
+        SolverOption(
+            "policy", str, DEFAULT_POLICY, "checkpoint path, or a name in policies/path-routing/"
+        ),
+    )
 
     def _vectors(
         self, instance: PathQueryInstance, options: dict[str, Any]
@@ -88,7 +94,7 @@ class PathLearnedSolver(_PathSolver):
         from vrpsolve.core.threads import one_thread
         from vrpsolve.graphs.paths.routers import load_path_checkpoint, vertex_vectors
 
-        path = policy_path(str(options.get("policy", DEFAULT_POLICY)))
+        path = policy_path(options["policy"])
         model, _ = load_path_checkpoint(path)
         with one_thread():
             vectors = vertex_vectors(model, instance)

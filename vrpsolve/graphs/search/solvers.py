@@ -2,9 +2,9 @@
 
 Each answers every query of a :class:`~vrpsolve.graphs.search.model.GraphSearchInstance` with
 its ranked candidates and the DCS it spent; :func:`~vrpsolve.graphs.search.model.evaluate_search`
-then judges the recall and the claims. Options (all optional):
+then judges the recall and the claims. The DCS budget per query is the instance's. Options (all
+optional, declared in each solver's ``options``):
 
-- ``budget``: DCS per query (default: the instance's; more is flagged by the evaluator).
 - ``ef``: beam width (``graph-beam``: 32; ``graph-learned``: the policy's training width).
 - ``rerank``: ``graph-learned`` only, candidates re-ranked by exact distance (default: the
   policy's).
@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.graphs.search.model import (
     EMPTY,
@@ -57,8 +58,8 @@ class _GraphSearchSolver(Solver):
     ) -> SolverOutput:
         """Answer the queries in order until done or out of time (the seed is unused)."""
         deadline = time.perf_counter() + time_limit
-        budget = float(options.get("budget", instance.budget))
-        search, stats = self._searcher(instance, budget, options)
+        budget = float(instance.budget)
+        search, stats = self._searcher(instance, budget, check_options(self, options))
         ids = np.full((instance.num_queries, instance.k), EMPTY, dtype=np.int64)
         dcs = np.zeros(instance.num_queries)
         answered = 0
@@ -96,11 +97,12 @@ class GraphBeamSolver(_GraphSearchSolver):
 
     name: ClassVar[str] = "graph-beam"
     summary: ClassVar[str] = "beam search (ef) on the similarity graph, exact distances"
+    options = (SolverOption("ef", int, 32, "beam width", minimum=1),)
 
     def _searcher(
         self, instance: GraphSearchInstance, budget: float, options: dict[str, Any]
     ) -> tuple[Search, dict[str, Any]]:
-        ef = int(options.get("ef", 32))
+        ef = options["ef"]
         return _beam(instance, ef, budget), {"ef": ef}
 
 
@@ -109,6 +111,22 @@ class GraphLearnedSolver(_GraphSearchSolver):
 
     name: ClassVar[str] = "graph-learned"
     summary: ClassVar[str] = "learned routing (graph convolutions, imitation of a BFS oracle)"
+    options = (
+        SolverOption(
+            "policy",
+            str,
+            DEFAULT_POLICY,
+            "checkpoint path, or a name in policies/graph-routing/",
+        ),
+        SolverOption("ef", int, None, "beam width (default: the policy's)", minimum=1),
+        SolverOption(
+            "rerank",
+            int,
+            None,
+            "candidates re-ranked by exact distance (default: the policy's)",
+            minimum=1,
+        ),
+    )
 
     def _searcher(
         self, instance: GraphSearchInstance, budget: float, options: dict[str, Any]
@@ -117,7 +135,7 @@ class GraphLearnedSolver(_GraphSearchSolver):
         from vrpsolve.graphs.search.algorithms import SimilarityGraph
         from vrpsolve.graphs.search.learned import graph_fingerprint, load_checkpoint, make_router
 
-        path = policy_path(str(options.get("policy", DEFAULT_POLICY)))
+        path = policy_path(options["policy"])
         model, checkpoint = load_checkpoint(path)
         if model.config.dim != instance.dim:
             raise InputError(
@@ -128,8 +146,8 @@ class GraphLearnedSolver(_GraphSearchSolver):
         graph = SimilarityGraph.of(instance)
         with one_thread():
             router = make_router(model, graph, instance.base)
-        ef = int(options.get("ef", model.config.ef))
-        rerank = int(options.get("rerank", model.config.rerank))
+        ef = model.config.ef if options["ef"] is None else options["ef"]
+        rerank = model.config.rerank if options["rerank"] is None else options["rerank"]
 
         def search(queries: NDArray[np.float32]) -> SearchSolution:
             with one_thread():

@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.routing.ga.kernel import FloatArray, IntArray, KernelData, evaluate_routes
 from vrpsolve.routing.ga.population import Individual, Population, ordered_crossover
@@ -59,6 +60,12 @@ TARGET_FEASIBLE = 0.2
 
 ADAPT_EVERY = 50
 """Educated offspring between two penalty-weight updates."""
+
+GRANULARITY = 20
+"""Default neighbours per customer in the local search (the ``granularity`` option)."""
+
+RESTART_AFTER = 10_000
+"""Default iterations without a new best before a restart (the ``restart_after`` option)."""
 
 SEED_HEURISTICS: tuple[tuple[type[ConstructiveSolver], int], ...] = (
     (SavingsSolver, 100_000),
@@ -113,8 +120,8 @@ class GeneticSearch:
         self,
         instance: RoutingInstance,
         seed: int,
-        granularity: int = 20,
-        restart_after: int = 10_000,
+        granularity: int = GRANULARITY,
+        restart_after: int = RESTART_AFTER,
     ) -> None:
         self.instance = instance
         self.data = KernelData.build(instance)
@@ -289,25 +296,45 @@ class GeneticSolver(Solver):
     summary: ClassVar[str] = "Genetic algorithm of our own (split, OX, granular local search)"
     supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES
     default_time_limit: ClassVar[float] = 10.0
+    options = (
+        SolverOption(
+            "max_iterations",
+            int,
+            None,
+            "stop after this many offspring (default: no bound, the time limit stops)",
+            minimum=0,
+        ),
+        SolverOption(
+            "granularity",
+            int,
+            GRANULARITY,
+            "nearest neighbours per customer in the local search",
+            minimum=1,
+        ),
+        SolverOption(
+            "restart_after",
+            int,
+            RESTART_AFTER,
+            "restart (keeping the best) after this many iterations without improvement",
+            minimum=1,
+        ),
+    )
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Evolve for ``time_limit`` seconds (after the numba warm-up).
-
-        Options: ``max_iterations`` (stop after that many offspring), ``granularity`` (20),
-        ``restart_after`` (10000).
-        """
+        """Evolve for ``time_limit`` seconds (after the numba warm-up); options as declared."""
+        options = check_options(self, options)
         compile_time = warm_up()
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), stats={"compile_time": compile_time})
         search = GeneticSearch(
             instance,
             seed,
-            granularity=int(options.get("granularity", 20)),
-            restart_after=int(options.get("restart_after", 10_000)),
+            granularity=options["granularity"],
+            restart_after=options["restart_after"],
         )
-        search.run(time_limit, options.get("max_iterations"), seed)
+        search.run(time_limit, options["max_iterations"], seed)
         stats = dict(search.stats)
         stats["compile_time"] = compile_time
         stats["generations"] = stats["iterations"]

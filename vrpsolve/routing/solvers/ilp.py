@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pulp
 
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.milp import (
     BACKENDS,
@@ -146,17 +147,22 @@ class ILPSolver(Solver):
         {"asymmetric", "capacity", "fleet_limit", "time_windows"}
     )
     default_time_limit: ClassVar[float] = 60.0
+    options = (
+        SolverOption(
+            "backend",
+            str,
+            None,
+            "MILP solver (default: highs when highspy imports, else cbc)",
+            choices=BACKENDS,
+        ),
+    )
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
         """Solve ``instance`` to optimality, or return the best solution and bound by the limit."""
         start = time.perf_counter()
-        backend_name = options.pop("backend", None) or default_backend()
-        if options:
-            raise TypeError(f"unknown ILP options: {', '.join(sorted(options))}")
-        if backend_name not in BACKENDS:
-            raise ValueError(f"unknown ILP backend {backend_name!r}")
+        backend_name = check_options(self, options)["backend"] or default_backend()
         cost, scale, integral = _cost_matrix(instance)
         ctx = _Context(
             instance=instance,

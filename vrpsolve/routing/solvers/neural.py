@@ -19,6 +19,7 @@ import torch
 
 from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.core.threads import one_thread
 from vrpsolve.routing.model import RoutingInstance, Solution, evaluate
@@ -115,6 +116,23 @@ def _construct_batch(
     return [result.actions[row].tolist() for row in rows]
 
 
+def policy_options(default_policy: str) -> tuple[SolverOption, ...]:
+    """The options of a policy solver whose ``policy`` defaults to ``default_policy``."""
+    return (
+        SolverOption(
+            "policy", str, default_policy, "checkpoint path (.pt), or a name in policies/"
+        ),
+        SolverOption(
+            "strategy",
+            str,
+            "augment",
+            "decoding (augment: multistart over the 8 symmetries of the square)",
+            choices=STRATEGIES,
+        ),
+        SolverOption("samples", int, 64, "rollouts of the sampling strategy", minimum=1),
+    )
+
+
 class RouteFinderSolver(Solver):
     """Construction by a trained multi-task policy (options: policy, strategy, samples)."""
 
@@ -122,6 +140,7 @@ class RouteFinderSolver(Solver):
     summary: ClassVar[str] = "neural multi-task policy (RouteFinder-style), greedy/multi-start"
     default_policy: ClassVar[str] = "routefinder-n50"
     """The shipped checkpoint used when no ``policy`` option is given."""
+    options = policy_options(default_policy)
     supported_attributes: ClassVar[frozenset[str]] = frozenset(
         {
             "asymmetric",
@@ -144,11 +163,11 @@ class RouteFinderSolver(Solver):
     def prepare(self, **options: Any) -> None:
         """Import the learning environment (rl4co takes seconds) and load the policy."""
         importlib.import_module("vrpsolve.routing.env")
-        self.policy(options)
+        self.policy(check_options(self, options))
 
     def policy(self, options: dict[str, Any]) -> Any:
-        """The policy named by the ``policy`` option, or the solver's default one (cached)."""
-        return load_policy(str(options.get("policy", self.default_policy)))
+        """The policy named by the checked ``policy`` option (cached)."""
+        return load_policy(options["policy"])
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
@@ -156,13 +175,9 @@ class RouteFinderSolver(Solver):
         """Construct routes with the policy; the time limit is not used (one pass)."""
         from vrpsolve.routing.convert import solution_for_instance
 
-        strategy = str(options.get("strategy", "augment"))
-        if strategy not in STRATEGIES:
-            raise InputError(
-                f"option strategy={strategy!r}: expected one of {', '.join(STRATEGIES)}"
-            )
+        options = check_options(self, options)
+        strategy, samples = options["strategy"], options["samples"]
         policy = self.policy(options)
-        samples = int(options.get("samples", 64))
         try:
             actions = construct([instance], policy, strategy=strategy, samples=samples, seed=seed)
         except ValueError as error:  # the environment cannot model it, or no solution exists
@@ -220,6 +235,7 @@ class RRNCOSolver(RouteFinderSolver):
     name: ClassVar[str] = "rrnco"
     summary: ClassVar[str] = "neural policy for asymmetric road matrices (RRNCO-style)"
     default_policy: ClassVar[str] = "rrnco-n50"
+    options = policy_options(default_policy)
 
 
 class RRNCOSearchSolver(RouteFinderSearchSolver):
@@ -228,3 +244,4 @@ class RRNCOSearchSolver(RouteFinderSearchSolver):
     name: ClassVar[str] = "rrnco+ls"
     summary: ClassVar[str] = "rrnco construction, then PyVRP local search from it"
     default_policy: ClassVar[str] = RRNCOSolver.default_policy
+    options = RRNCOSolver.options

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.routing.model import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
 from vrpsolve.routing.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
@@ -252,20 +253,30 @@ class ORToolsSolver(Solver):
     name: ClassVar[str] = "ortools"
     summary: ClassVar[str] = "Google OR-Tools routing library, guided local search"
     supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES - {"backhaul_mixed"}
+    options = (
+        SolverOption(
+            "first_solution_strategy",
+            str,
+            None,
+            "OR-Tools first-solution strategy tried before the variant's own (default: none)",
+            choices=tuple(name for name, _ in _Strategy.Value.items() if name != "UNSET"),
+        ),
+    )
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
         """Solve with OR-Tools for ``time_limit`` seconds; no solution if none is found.
 
-        ``options`` may hold ``first_solution_strategy`` (an OR-Tools strategy name) to try
-        before the variant's defaults.
+        The option ``first_solution_strategy`` (an OR-Tools strategy name) is tried before the
+        variant's defaults.
         """
+        options = check_options(self, options)
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), proved_optimal=True)
         model = _Model(instance)
         strategies = first_solution_strategies(instance)
-        if "first_solution_strategy" in options:
+        if options["first_solution_strategy"] is not None:
             strategies.insert(0, _Strategy.Value.Value(options["first_solution_strategy"]))
         assignment, stats = _solve(model, strategies, time_limit)
         stats["seed"] = seed

@@ -159,17 +159,24 @@ class PyVRPSolver(Solver):
     supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES
 
     def run(
-        self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
+        self,
+        instance: RoutingInstance,
+        *,
+        time_limit: float,
+        seed: int,
+        initial_solution: Solution | None = None,
+        **options: Any,
     ) -> SolverOutput:
         """Solve with PyVRP for ``time_limit`` seconds; no solution if none feasible is found.
 
-        The option ``initial_solution`` (a :class:`Solution`) starts the search from it; other
-        options are ignored. PyVRP runs single-threaded.
+        PyVRP declares no options. ``initial_solution`` (a :class:`Solution`; for callers in
+        Python such as ``routefinder+ls``, not an option) starts the search from it. PyVRP runs
+        single-threaded.
         """
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), proved_optimal=True, stats={"iterations": 0})
         problem, data = build_problem(instance)
-        initial = options.get("initial_solution")
+        initial = initial_solution
         start = None if initial is None else to_pyvrp_solution(instance, problem, initial)
         with warnings.catch_warnings():
             # PyVRP warns when it finds no feasible solution; that is reported as no solution.
