@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env, data_equivalence
 
+from vrpsolve.envs.sb3 import masked_episode, policy_is_finite, train_maskable_ppo
 from vrpsolve.flows.env import FlowAdmissionEnv
 from vrpsolve.flows.generator import generate_flows, generate_instance, generate_topology
 from vrpsolve.flows.greedy import greedy_admission
@@ -88,10 +89,10 @@ def _episode(env: FlowAdmissionEnv, policy, seed: int | None = None, options=Non
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_check_env_passes(source, registered):
-    """Gymnasium's check_env passes without a warning."""
-    env = gym.make(
-        registered, source=SOURCES[source](), k=3, max_flows=60, invalid_action="terminate"
-    ).unwrapped
+    """Gymnasium's check_env passes with the default arguments and without a warning."""
+    # A generator's flow count varies, so its env needs the most it draws (30 here) as max_flows.
+    sized = {"max_flows": 30} if source == "generator" else {}
+    env = gym.make(registered, source=SOURCES[source](), **sized).unwrapped
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env)
@@ -268,7 +269,7 @@ def test_observations_are_padded_to_max_flows():
 
 def test_forbidden_action_raises_naming_the_allowed_ones():
     """A masked-out action raises ValueError naming the allowed ones and changes nothing."""
-    env = FlowAdmissionEnv(_triangle(), k=3)
+    env = FlowAdmissionEnv(_triangle(), k=3, invalid_action="raise")
     with pytest.raises(RuntimeError, match="reset"):
         env.step(0)
     env.reset()
@@ -286,12 +287,25 @@ def test_forbidden_action_raises_naming_the_allowed_ones():
 
 
 def test_forbidden_action_in_terminate_mode_ends_with_the_penalty():
-    """In terminate mode a forbidden action ends the episode below any valid return."""
-    env = FlowAdmissionEnv(_triangle(), k=3, invalid_action="terminate")
+    """By default (terminate mode) a forbidden action ends the episode below any valid return."""
+    env = FlowAdmissionEnv(_triangle(), k=3)
+    assert env.invalid_action == "terminate"
     env.reset()
     _, reward, terminated, _, info = env.step(3)
     assert terminated and info["invalid_action"] == 3
     assert reward == -env.invalid_penalty == -4.0
+    assert info["flow"] == 1 and "solution" not in info
+
+
+def test_maskable_ppo_trains_and_acts_only_on_allowed_actions():
+    """MaskablePPO trains on the env via its mask; its greedy policy decides every flow."""
+    instances = _instances(3, flows=12)
+    model = train_maskable_ppo(lambda: FlowAdmissionEnv(instances, k=3), timesteps=2048)
+    assert model.num_timesteps >= 2048 and policy_is_finite(model)
+    env = FlowAdmissionEnv(instances, k=3, invalid_action="raise")
+    record = masked_episode(model, env, seed=0, max_steps=12)
+    assert record.finished and record.valid and record.steps == 12
+    assert math.isfinite(record.total) and record.total >= 0
 
 
 def test_bad_sources_are_refused():

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
-from pettingzoo.test import parallel_api_test
+from pettingzoo.test import parallel_api_test, parallel_seed_test
 
+from vrpsolve.envs.sb3 import masked_episode, policy_is_finite, train_maskable_ppo
 from vrpsolve.packets.env import (
     PacketRoutingGymEnv,
     PacketRoutingParallelEnv,
@@ -124,14 +125,55 @@ def test_parallel_api_test_passes_with_truncation(grid):
 
 @pytest.mark.parametrize("reward", ["global", "local"])
 def test_check_env_passes(registered, congested, reward):
-    """Gymnasium's check_env passes without a warning in terminate mode on bounded queues."""
-    env = gym.make(
-        registered, network=congested, reward=reward, invalid_action="terminate"
-    ).unwrapped
+    """Gymnasium's check_env passes with the default arguments, no warning on bounded queues."""
+    env = gym.make(registered, network=congested, reward=reward).unwrapped
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env)
     assert not [str(w.message) for w in caught]
+
+
+def test_check_env_warns_only_about_unlimited_queues(registered, grid):
+    """With unlimited queues check_env passes; its one warning is the queues' open boxes."""
+    env = gym.make(registered, network=grid).unwrapped
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(env)
+    messages = {str(w.message) for w in caught}
+    assert messages and all(
+        "Box observation space maximum value is infinity" in m for m in messages
+    )
+
+
+def test_parallel_seed_test_passes(congested):
+    """PettingZoo's parallel_seed_test passes: seeded resets and steps are reproducible."""
+    parallel_seed_test(lambda: PacketRoutingParallelEnv(congested))
+
+
+def test_forbidden_actions_terminate_by_default():
+    """Both envs end the episode on a forbidden action unless told otherwise."""
+    network = _line()
+    assert PacketRoutingParallelEnv(network).invalid_action == "terminate"
+    env = PacketRoutingGymEnv(network)
+    assert env.invalid_action == "terminate"
+    state, _ = env.reset(seed=0)
+    while state["action_mask"].all():
+        state, *_ = env.step(0)
+    bad = int(np.flatnonzero(state["action_mask"] == 0)[0])
+    _, reward, terminated, truncated, info = env.step(bad)
+    assert (reward, terminated, truncated) == (-env.invalid_penalty, True, False)
+    assert info["invalid_action"] == bad and "report" not in info
+
+
+def test_maskable_ppo_trains_and_routes_only_to_neighbours():
+    """MaskablePPO trains on the Gymnasium view via its mask; its greedy policy runs a whole run."""
+    network = replace(boyan_littman_grid(load=1.0, duration=15.0, warmup=0.0), buffer_size=20)
+    model = train_maskable_ppo(lambda: PacketRoutingGymEnv(network), timesteps=2048)
+    assert model.num_timesteps >= 2048 and policy_is_finite(model)
+    env = PacketRoutingGymEnv(network, invalid_action="raise")
+    record = masked_episode(model, env, seed=1, max_steps=5_000)
+    assert record.finished and record.valid and record.steps > 10
+    assert math.isfinite(record.total) and record.total < 0
 
 
 @pytest.mark.parametrize("seed", [0, 7])
@@ -328,7 +370,7 @@ def test_seeded_resets_are_deterministic(congested):
 def test_forbidden_actions_raise_terminate_or_are_ignored():
     """A masked action raises, ends the episode (terminate) or is asked again (noop)."""
     network = _line()
-    env = PacketRoutingParallelEnv(network, invalid_penalty=7.0)
+    env = PacketRoutingParallelEnv(network, invalid_action="raise", invalid_penalty=7.0)
     obs, _ = env.reset(seed=0)
     actor = _actor(env)
     bad = len(network.neighbours(_node(actor)))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
+from dataclasses import replace
 
 import gymnasium as gym
 import numpy as np
@@ -11,13 +13,12 @@ import pytest
 from gymnasium.utils.env_checker import check_env, data_equivalence
 
 import vrpsolve
-from vrpsolve.routing.convert import to_routing_instance
+from vrpsolve.envs.sb3 import masked_episode, policy_is_finite, train_maskable_ppo
+from vrpsolve.routing.convert import environment_layout, to_routing_instance
 from vrpsolve.routing.generators import PerturbedSource, RoutingGenerator
 from vrpsolve.routing.gym import RoutingGymEnv
 
 ENV_ID = "vrpsolve-test/RoutingGym-v0"
-EXPECTED_WARNINGS = ("space maximum value is infinity", "space minimum value is -infinity")
-"""Unbounded boxes (absent limits and windows are ``inf``; coordinates are unbounded)."""
 
 
 def _instances(count: int, variants: str = "VRPTW", customers: int = 6, depots: int = 2):
@@ -59,14 +60,12 @@ def _episode(env: RoutingGymEnv, seed: int, options: dict | None = None):
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_check_env_passes(source, registered):
-    """Gymnasium's check_env passes, warning only about the unbounded boxes."""
-    env = gym.make(registered, source=SOURCES[source](), invalid_action="terminate").unwrapped
+    """Gymnasium's check_env passes with the default arguments and without a warning."""
+    env = gym.make(registered, source=SOURCES[source]()).unwrapped
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_env(env)
-    unexpected = [str(w.message) for w in caught]
-    unexpected = [m for m in unexpected if not any(e in m for e in EXPECTED_WARNINGS)]
-    assert not unexpected
+    assert not [str(w.message) for w in caught]
 
 
 @pytest.mark.parametrize("source", sorted(SOURCES))
@@ -115,18 +114,70 @@ def test_same_seed_gives_the_same_first_observation(source):
         assert not np.array_equal(first["distance"], other["distance"])
 
 
-def test_observation_keeps_infinite_limits_inside_the_space():
-    """Absent route limits and window ends stay inf and lie inside the observation space."""
-    env = RoutingGymEnv(RoutingGenerator(5, "CVRP"))
+def test_absent_limits_read_one_and_observations_stay_finite():
+    """Absent route limits, window ends and capacity read 1; every observed value is finite."""
+    env = RoutingGymEnv(RoutingGenerator(5, "TSP"))
     obs, _ = env.reset(seed=0)
-    assert np.isinf(obs["distance_limit"]).all() and np.isinf(obs["duration_limit"]).all()
-    assert np.isinf(obs["time_windows"][:, 1]).all()
-    assert obs in env.observation_space
+    assert obs["distance_limit"][0] == obs["duration_limit"][0] == 1.0
+    assert (obs["time_windows"][:, 1] == 1.0).all()
+    assert obs["vehicle_capacity"][0] == 1.0 and math.isinf(env.scales.load)
+    total, _ = _episode(env, seed=0)
+    assert math.isfinite(total)
+    for seed in range(4):
+        obs, _ = RoutingGymEnv(SOURCES["generator-all-48"]()).reset(seed=seed)
+        assert all(np.isfinite(np.asarray(value)).all() for value in obs.values())
+
+
+@pytest.mark.parametrize("variant", ["VRPLTW", "MDOVRPMBL"])
+def test_scaled_observations_times_their_units_are_the_instance(variant):
+    """Observed values times Scales give back the instance's distances, times, loads, limits."""
+    instance = _instances(1, variant)[0]
+    env = RoutingGymEnv(instance)
+    obs, _ = env.reset(seed=0)
+    scales, order = env.scales, environment_layout(instance)
+    sub = np.ix_(order, order)
+    assert np.allclose(obs["distance"] * scales.distance, instance.distance[sub], rtol=1e-5)
+    assert np.allclose(obs["duration"] * scales.time, instance.duration[sub], rtol=1e-5)
+    assert np.allclose(obs["demand_linehaul"] * scales.load, instance.delivery[order], rtol=1e-5)
+    assert np.allclose(obs["demand_backhaul"] * scales.load, instance.pickup[order], rtol=1e-5)
+    limit = instance.vehicle_types[0].max_distance  # L: a route length limit
+    assert 0 < obs["distance_limit"][0] < 1
+    assert obs["distance_limit"][0] * scales.distance == pytest.approx(limit, rel=1e-5)
+    assert obs["duration_limit"][0] == 1.0  # absent
+    if instance.time_windows is not None:
+        windows = instance.time_windows[order]
+        finite = np.isfinite(windows)
+        assert np.allclose((obs["time_windows"] * scales.time)[finite], windows[finite], rtol=1e-5)
+    customer = int(np.flatnonzero(obs["action_mask"][env.num_depots :])[0]) + env.num_depots
+    leg = obs["distance"][0, customer] * scales.distance
+    obs, reward, *_ = env.step(customer)
+    assert obs["route_length"][0] * scales.distance == pytest.approx(-reward, rel=1e-5)
+    assert -reward == pytest.approx(leg, rel=1e-5) and leg > 0
+
+
+def test_negative_instance_values_are_refused():
+    """An instance with a negative demand cannot be observed: ValueError when loaded."""
+    instance = _instances(1, "CVRP")[0]
+    delivery = instance.delivery.copy()
+    delivery[-1] = -1.0
+    bad = replace(instance, delivery=delivery)
+    with pytest.raises(ValueError, match="demand_linehaul has negative"):
+        RoutingGymEnv(bad)
+
+
+def test_maskable_ppo_trains_and_acts_only_on_allowed_nodes():
+    """MaskablePPO trains on the env via its mask; its greedy policy builds a whole solution."""
+    model = train_maskable_ppo(lambda: RoutingGymEnv(RoutingGenerator(5, "VRPTW")), timesteps=2048)
+    assert model.num_timesteps >= 2048 and policy_is_finite(model)
+    env = RoutingGymEnv(RoutingGenerator(5, "VRPTW"), invalid_action="raise")
+    record = masked_episode(model, env, seed=1, max_steps=4 * env.num_nodes)
+    assert record.finished and record.valid and math.isfinite(record.total)
+    assert record.total < 0
 
 
 def test_forbidden_action_raises_naming_the_allowed_ones():
     """A masked-out action raises ValueError naming it and the allowed actions."""
-    env = RoutingGymEnv(RoutingGenerator(6, "VRPTW"))
+    env = RoutingGymEnv(RoutingGenerator(6, "VRPTW"), invalid_action="raise")
     obs, _ = env.reset(seed=0)
     assert obs["action_mask"][0] == 0  # a route cannot end before it starts
     allowed = np.flatnonzero(obs["action_mask"]).tolist()
@@ -139,8 +190,9 @@ def test_forbidden_action_raises_naming_the_allowed_ones():
 
 
 def test_terminate_mode_ends_the_episode_with_a_penalty():
-    """With invalid_action='terminate' a forbidden action ends the episode at a penalty."""
-    env = RoutingGymEnv(RoutingGenerator(6, "VRPTW"), invalid_action="terminate")
+    """By default (invalid_action='terminate') a forbidden action ends the episode at a penalty."""
+    env = RoutingGymEnv(RoutingGenerator(6, "VRPTW"))
+    assert env.invalid_action == "terminate"
     env.reset(seed=0)
     _, reward, terminated, truncated, info = env.step(0)
     assert terminated and not truncated

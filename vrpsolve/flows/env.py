@@ -22,12 +22,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from vrpsolve.envs.base import InvalidAction, episode_index, reset_options
+from vrpsolve.envs.base import (
+    DEFAULT_INVALID_ACTION,
+    InstanceCycle,
+    InvalidAction,
+    MaskedEnv,
+    Observation,
+    StepResult,
+    draw_seed,
+)
 from vrpsolve.flows.greedy import admission_order
 from vrpsolve.flows.ilp import candidate_paths
 from vrpsolve.flows.model import (
@@ -42,12 +49,8 @@ from vrpsolve.flows.model import (
 InstanceGenerator = Callable[[np.random.Generator], FlowAdmissionInstance]
 """Draws one instance from the generator it is given."""
 
-"""What :meth:`FlowAdmissionEnv.step` does with an action the mask forbids."""
-
 RewardMode = Literal["auto", "priority", "lexicographic"]
 """How an admitted flow is rewarded (see :class:`FlowAdmissionEnv`)."""
-
-Observation = dict[str, Any]
 
 RATIO_CAP = 10.0
 """Upper clip of the candidate feature bottleneck residual / demand."""
@@ -98,7 +101,7 @@ def _class_weights(instance: FlowAdmissionInstance) -> dict[float, float]:
     return weights
 
 
-class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
+class FlowAdmissionEnv(MaskedEnv):
     """Admit or reject the flows of one PFAR instance per episode, one flow per step.
 
     ``N`` nodes and ``L`` links are shared by every instance of one environment and no instance
@@ -128,10 +131,10 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
         lexicographic key. ``"auto"`` (default): ``"priority"`` on weighted instances and
         ``"lexicographic"`` on lexicographic ones. A rejected flow earns 0.
     invalid_action
-        ``"raise"`` (default): an action the mask forbids raises ``ValueError`` naming it and the
-        allowed ones. ``"terminate"``: it ends the episode instead (state unchanged, reward minus
-        :attr:`invalid_penalty`, ``info["invalid_action"]``); this is the mode for agents and
-        checkers that sample the whole action space, such as Gymnasium's ``check_env``.
+        ``"terminate"`` (default): an action the mask forbids ends the episode (state unchanged,
+        reward minus :attr:`invalid_penalty`, ``info["invalid_action"]``), so agents and
+        checkers that sample the whole action space, such as Gymnasium's ``check_env``, run.
+        ``"raise"``: it raises ``ValueError`` naming it and the allowed ones.
     render_mode
         Only ``None``: the environment does not render.
 
@@ -155,12 +158,15 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
         it exists and every link on it still holds the demand (the evaluator's
         :func:`~vrpsolve.flows.model.within` test). Sample allowed actions with
         ``env.action_space.sample(mask=obs["action_mask"])``.
+    Constraints
+        Link capacities (an admitted flow uses its demand on every link of its path) and each
+        flow's hop and delay limits (kept by every candidate).
     Reward
         See ``reward``. In ``"priority"`` mode the return of a finished episode is the
         objective :func:`~vrpsolve.flows.model.evaluate_flows` gives
         ``info["solution"]`` (exactly so for integer priorities; up to float rounding, as the
         sums run in different orders, otherwise).
-    Termination
+    Finish
         ``terminated`` after the last flow (or, in ``"terminate"`` mode, after a forbidden
         action); ``truncated`` is always ``False``. A :meth:`step` after termination raises
         ``RuntimeError``: call :meth:`reset`.
@@ -184,8 +190,6 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
     which greedy finds a detour on the residual network.
     """
 
-    metadata = {"render_modes": []}  # noqa: RUF012 (Gymnasium declares it per class)
-
     def __init__(
         self,
         source: FlowAdmissionInstance | Sequence[FlowAdmissionInstance] | InstanceGenerator,
@@ -193,27 +197,21 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
         k: int = 4,
         max_flows: int | None = None,
         reward: RewardMode = "auto",
-        invalid_action: InvalidAction = "raise",
+        invalid_action: InvalidAction = DEFAULT_INVALID_ACTION,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
-        if invalid_action not in ("raise", "terminate"):
-            raise ValueError(
-                f"invalid_action must be 'raise' or 'terminate', got {invalid_action!r}"
-            )
+        super().__init__(invalid_action=invalid_action, render_mode=render_mode)
         if reward not in ("auto", "priority", "lexicographic"):
             raise ValueError(
                 f"reward must be 'auto', 'priority' or 'lexicographic', got {reward!r}"
             )
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
             raise ValueError(f"k must be a positive integer, got {k!r}")
-        self.render_mode = render_mode
-        self.invalid_action: InvalidAction = invalid_action
         self.reward_mode: RewardMode = reward
         self.k = int(k)
         self._generator: InstanceGenerator | None = None
         self._instances: tuple[FlowAdmissionInstance, ...] = ()
+        self._cycle: InstanceCycle | None = None
         if isinstance(source, FlowAdmissionInstance):
             examples: tuple[FlowAdmissionInstance, ...] = (source,)
             self._instances = examples
@@ -224,6 +222,8 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
             self._instances = examples = tuple(source)
         if not examples:
             raise ValueError("no instance given")
+        if self._generator is None:
+            self._cycle = InstanceCycle(len(examples))
         for j, instance in enumerate(examples):
             if not isinstance(instance, FlowAdmissionInstance):
                 what = "the generator returned" if self._generator else f"instance {j} is"
@@ -258,13 +258,11 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
 
         self._prepared: dict[int, _Prepared] = {}
         self._episode: _Prepared | None = None
-        self._next_index = 0
         self._load = np.zeros(links)
         self._position = 0
         self._paths: list[Path | None] = []
         self._status = np.zeros((flows, 2), dtype=np.float32)
         self._mask = np.zeros(self.k + 1, dtype=np.int8)
-        self._over = False
         self.invalid_penalty = 0.0
         """Reward lost on a forbidden action in ``"terminate"`` mode: one more than every flow of
         the episode's instance earns together, so such an episode returns less than any other."""
@@ -288,18 +286,22 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
         """The current flow's candidate paths (action ``i`` admits it on ``candidates[i - 1]``)."""
         return tuple(candidate.path for candidate in self._current_candidates())
 
-    # -- Gymnasium API ---------------------------------------------------------------------------
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    def action_mask(self) -> NDArray[np.int8]:
+        """``int8`` per action, 1 where it is allowed now (rejection always is)."""
+        self._current()
+        return self._mask.copy()
+
+    # -- hooks of MaskedEnv ----------------------------------------------------------------------
+    def _start(
+        self, options: dict[str, Any], seed: int | None
     ) -> tuple[Observation, dict[str, Any]]:
-        """Start an episode on the next instance; ``options={"index": j}`` picks instance ``j``."""
-        super().reset(seed=seed)
-        options = reset_options(options)
+        """An episode on the next instance; ``options={"index": j}`` picks instance ``j``."""
         info: dict[str, Any] = {}
-        if self._generator is not None:
+        if self._cycle is None:
+            assert self._generator is not None
             if "index" in options:
                 raise ValueError("options['index'] picks among given instances; this env draws")
-            instance_seed = int(self.np_random.integers(2**63 - 1))
+            instance_seed = draw_seed(self.np_random)
             instance = self._generator(np.random.default_rng(instance_seed))
             if not isinstance(instance, FlowAdmissionInstance):
                 raise ValueError(
@@ -310,11 +312,7 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
             episode = self._prepare(instance)
             info["seed"] = instance_seed
         else:
-            if seed is not None:
-                self._next_index = 0
-            count = len(self._instances)
-            index = episode_index(options, self._next_index, count)
-            self._next_index = (index + 1) % count
+            index = self._cycle.pick(options, seeded=seed is not None)
             if index not in self._prepared:
                 self._prepared[index] = self._prepare(self._instances[index])
             episode = self._prepared[index]
@@ -325,46 +323,25 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
         self._paths = [None] * episode.instance.num_flows
         self._status = np.zeros((self.max_flows, 2), dtype=np.float32)
         self._status[: episode.instance.num_flows, 0] = 1.0
-        self._over = False
         self.invalid_penalty = 1.0 + math.fsum(episode.rewards)
         info["flow"] = episode.order[0]
         return self._observation(), info
 
-    def step(
-        self, action: int | np.integer
-    ) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
-        """Decide the current flow; a forbidden action raises (or, if so set, ends the episode)."""
+    def _transition(self, action: int) -> StepResult:
         episode = self._current()
-        if self._over:
-            raise RuntimeError("the episode has ended: call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action {action!r} is not in the action space {self.action_space}")
-        choice = int(action)
         flow_index = episode.order[self._position]
-        if not self._mask[choice]:
-            allowed = np.flatnonzero(self._mask).tolist()
-            if self.invalid_action == "raise":
-                raise ValueError(
-                    f"action {choice} is not allowed for flow {flow_index} "
-                    f"({len(self.candidates)} candidate paths); allowed actions: {allowed}"
-                )
-            self._over = True
-            info: dict[str, Any] = {"flow": flow_index, "invalid_action": choice}
-            return self._observation(), -self.invalid_penalty, True, False, info
-
         reward = 0.0
-        if choice > 0:
-            candidate = self._current_candidates()[choice - 1]
+        if action > 0:
+            candidate = self._current_candidates()[action - 1]
             self._load[candidate.links] += episode.instance.flows[flow_index].demand
             self._paths[flow_index] = candidate.path
             self._status[self._position, 1] = 1.0
             reward = float(episode.rewards[flow_index])
         self._status[self._position, 0] = 0.0
         self._position += 1
-        info = {"flow": flow_index, "admitted": choice > 0}
+        info: dict[str, Any] = {"flow": flow_index, "admitted": action > 0}
         terminated = self._position == len(episode.order)
         if terminated:
-            self._over = True
             solution = FlowSolution(tuple(self._paths))
             evaluation = evaluate_flows(episode.instance, solution)
             info |= {
@@ -374,9 +351,15 @@ class FlowAdmissionEnv(gym.Env[Observation, np.int64]):
             }
         return self._observation(), reward, terminated, False, info
 
-    def render(self) -> None:
-        """Nothing to render: the environment has no render modes."""
-        return None
+    def _refusal(self, action: int) -> str:
+        allowed = np.flatnonzero(self._mask).tolist()
+        return (
+            f"action {action} is not allowed for flow {self.current_flow} "
+            f"({len(self.candidates)} candidate paths); allowed actions: {allowed}"
+        )
+
+    def _forbidden_info(self) -> dict[str, Any]:
+        return {"flow": self.current_flow}
 
     # -- internals -------------------------------------------------------------------------------
     def _current(self) -> _Prepared:

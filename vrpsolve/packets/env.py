@@ -53,12 +53,21 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 from pettingzoo import ParallelEnv
 
+from vrpsolve.envs.base import (
+    DEFAULT_INVALID_ACTION,
+    INVALID_ACTIONS,
+    MaskedEnv,
+    Observation,
+    StepResult,
+    check_invalid_action,
+    check_render_mode,
+    draw_seed,
+)
 from vrpsolve.packets.model import DropReason, PacketNetwork, SimulationReport
 from vrpsolve.packets.simulator import Decision, Packet, Simulation
 
@@ -68,7 +77,7 @@ RewardMode = Literal["global", "local"]
 InvalidAction = Literal["raise", "terminate", "noop"]
 """What a step does with an action the active router's mask forbids."""
 
-Observation = dict[str, Any]
+INVALID_MODES = (*INVALID_ACTIONS, "noop")
 
 AGENT_PREFIX = "router_"
 """Agent names are this prefix and the router's node index."""
@@ -108,10 +117,7 @@ class _Routing:
             raise ValueError("network.traffic.load must be positive: an episode needs packets")
         if reward not in ("global", "local"):
             raise ValueError(f"reward must be 'global' or 'local', got {reward!r}")
-        if invalid_action not in ("raise", "terminate", "noop"):
-            raise ValueError(
-                f"invalid_action must be 'raise', 'terminate' or 'noop', got {invalid_action!r}"
-            )
+        check_invalid_action(invalid_action, INVALID_MODES)
         if max_steps is not None and (
             isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1
         ):
@@ -281,7 +287,7 @@ def _penalty(value: object, what: str) -> float:
 
 def _seed(value: int | None, rng: np.random.Generator) -> int:
     """The traffic seed: ``value`` itself, or one drawn from ``rng``."""
-    return int(rng.integers(2**63 - 1)) if value is None else int(value)
+    return draw_seed(rng) if value is None else int(value)
 
 
 class _CoreView:
@@ -303,11 +309,6 @@ class _CoreView:
     def drop_penalty(self) -> float:
         """What a dropped packet costs."""
         return self._core.drop_penalty
-
-    @property
-    def invalid_penalty(self) -> float:
-        """The reward lost on a forbidden action in ``"terminate"`` and ``"noop"`` modes."""
-        return self._core.invalid_penalty
 
     @property
     def decision(self) -> Decision | None:
@@ -335,17 +336,18 @@ class PacketRoutingParallelEnv(_CoreView, ParallelEnv[str, Observation, np.int64
     network
         The packet network: topology, traffic (its load must be positive), limits, duration.
     reward
-        ``"global"`` (default) or ``"local"``; see the module docstring.
+        ``"global"`` (default) or ``"local"``; see the module docstring (it is the reward).
     drop_penalty
         What a dropped packet costs, finite and non-negative; by default
         :func:`default_drop_penalty`.
     invalid_action
-        What the active router's forbidden action (an index past its degree) does. ``"raise"``
-        (default): ``ValueError`` naming the allowed ones. ``"terminate"``: the episode ends for
-        every agent (state unchanged, no report), with reward minus :attr:`invalid_penalty` (to
-        every agent under the global reward, to the router under the local one) and
-        ``infos[agent]["invalid_action"]``. ``"noop"``: the action is ignored and the same
-        decision is asked again (the same reward and info, nothing else happens). An action
+        What the active router's forbidden action (an index past its degree) does.
+        ``"terminate"`` (default): the episode ends for every agent (state unchanged, no
+        report), with reward minus :attr:`invalid_penalty` (to every agent under the global
+        reward, to the router under the local one) and ``infos[agent]["invalid_action"]``.
+        ``"raise"``: ``ValueError`` naming the allowed ones. ``"noop"``: the action is ignored
+        and the same decision is asked again (the same reward and info, nothing else happens). An
+        action
         outside the action space always raises ``ValueError``.
     invalid_penalty
         The reward lost on a forbidden action in those modes; by default ``drop_penalty``.
@@ -364,7 +366,10 @@ class PacketRoutingParallelEnv(_CoreView, ParallelEnv[str, Observation, np.int64
         unlimited queues. :meth:`state` gives every router's queue length.
     Actions
         ``Discrete(D)`` per router; only the active router's action is used.
-    Termination
+    Constraints
+        A router sends only to its neighbours (the mask); queues hold at most ``buffer_size``
+        packets and packets live at most ``ttl`` hops (else they are dropped).
+    Finish
         Every agent terminates when the simulated time reaches ``network.duration`` (or, in
         ``"terminate"`` mode, after a forbidden action); all are truncated after ``max_steps``.
         Agents then leave :attr:`agents`; :meth:`step` raises ``RuntimeError`` until
@@ -395,14 +400,12 @@ class PacketRoutingParallelEnv(_CoreView, ParallelEnv[str, Observation, np.int64
         *,
         reward: RewardMode = "global",
         drop_penalty: float | None = None,
-        invalid_action: InvalidAction = "raise",
+        invalid_action: InvalidAction = DEFAULT_INVALID_ACTION,
         invalid_penalty: float | None = None,
         max_steps: int | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata)
         self._core = _Routing(
             network, reward, drop_penalty, invalid_action, invalid_penalty, max_steps
         )
@@ -419,6 +422,16 @@ class PacketRoutingParallelEnv(_CoreView, ParallelEnv[str, Observation, np.int64
         self._np_random: np.random.Generator | None = None
 
     # -- public state ----------------------------------------------------------------------------
+    @property
+    def invalid_action(self) -> InvalidAction:
+        """What a forbidden action does (see the class parameters)."""
+        return self._core.invalid_action
+
+    @property
+    def invalid_penalty(self) -> float:
+        """The reward lost on a forbidden action in ``"terminate"`` and ``"noop"`` modes."""
+        return self._core.invalid_penalty
+
     @property
     def active_agent(self) -> str | None:
         """The router whose decision is pending; ``None`` once the run is over."""
@@ -549,7 +562,7 @@ class PacketRoutingParallelEnv(_CoreView, ParallelEnv[str, Observation, np.int64
 
 
 # -- Gymnasium -----------------------------------------------------------------------------------
-class PacketRoutingGymEnv(_CoreView, gym.Env[Observation, np.int64]):
+class PacketRoutingGymEnv(_CoreView, MaskedEnv):
     """Single-agent packet routing: one policy picks the next hop at every decision in turn.
 
     ``n`` is the network's number of routers and ``D`` its largest out-degree. The observation
@@ -570,11 +583,11 @@ class PacketRoutingGymEnv(_CoreView, gym.Env[Observation, np.int64]):
         What a dropped packet costs, finite and non-negative; by default
         :func:`default_drop_penalty`.
     invalid_action
-        What a forbidden action (an index past the router's degree) does. ``"raise"`` (default):
-        ``ValueError`` naming the allowed ones. ``"terminate"``: the episode ends (state
-        unchanged, no report) with reward minus :attr:`invalid_penalty` and
-        ``info["invalid_action"]``; the mode for checkers that sample the whole action space,
-        such as Gymnasium's ``check_env``. ``"noop"``: the action is ignored and the same
+        What a forbidden action (an index past the router's degree) does. ``"terminate"``
+        (default): the episode ends (state unchanged, no report) with reward minus
+        :attr:`invalid_penalty` and ``info["invalid_action"]``, so agents and checkers that
+        sample the whole action space, such as Gymnasium's ``check_env``, run. ``"raise"``:
+        ``ValueError`` naming the allowed ones. ``"noop"``: the action is ignored and the same
         decision is asked again, with the same reward and info. An action outside the action
         space always raises ``ValueError``.
     invalid_penalty
@@ -591,12 +604,17 @@ class PacketRoutingGymEnv(_CoreView, gym.Env[Observation, np.int64]):
         decided included), ``neighbour_queue_lengths`` (``(D,)``: packets queued at each
         neighbour, zero-padded) and ``action_mask`` (``MultiBinary(D)``, ``int8``: the router's
         neighbours; all zero once the run is over). The boxes are ``float32`` in ``[0,
-        buffer_size]``, or ``[0, inf)`` for unlimited queues (Gymnasium's checker warns about
-        those).
+        buffer_size]``, or ``[0, inf)`` for unlimited queues: those have no finite bound
+        (Gymnasium's checker warns about them).
     Actions
         ``Discrete(D)``; sample allowed ones with
         ``env.action_space.sample(mask=obs["action_mask"])``.
-    Termination
+    Constraints
+        A router sends only to its neighbours (the mask); queues hold at most ``buffer_size``
+        packets and packets live at most ``ttl`` hops (else they are dropped).
+    Reward
+        See ``reward``.
+    Finish
         ``terminated`` when the simulated time reaches ``network.duration`` (or, in
         ``"terminate"`` mode, after a forbidden action); ``truncated`` after ``max_steps``. A
         :meth:`step` after either raises ``RuntimeError``: call :meth:`reset`.
@@ -613,7 +631,7 @@ class PacketRoutingGymEnv(_CoreView, gym.Env[Observation, np.int64]):
     episode. ``reset`` takes no options.
     """
 
-    metadata = {"render_modes": []}  # noqa: RUF012 (Gymnasium declares it per class)
+    reset_option_names = ()
 
     def __init__(
         self,
@@ -621,81 +639,79 @@ class PacketRoutingGymEnv(_CoreView, gym.Env[Observation, np.int64]):
         *,
         reward: RewardMode = "global",
         drop_penalty: float | None = None,
-        invalid_action: InvalidAction = "raise",
+        invalid_action: InvalidAction = DEFAULT_INVALID_ACTION,
         invalid_penalty: float | None = None,
         max_steps: int | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
-        self.render_mode = render_mode
+        super().__init__(
+            invalid_action=invalid_action, render_mode=render_mode, invalid_modes=INVALID_MODES
+        )
         self._core = _Routing(
             network, reward, drop_penalty, invalid_action, invalid_penalty, max_steps
         )
+        self.invalid_penalty = self._core.invalid_penalty
+        """The reward lost on a forbidden action in ``"terminate"`` and ``"noop"`` modes."""
         self.observation_space: spaces.Dict = spaces.Dict(
             {"node": spaces.Discrete(network.num_nodes), **self._core.fields}
         )
-        self.action_space: spaces.Discrete = spaces.Discrete(self._core.max_degree)
-        self._ended = True
+        self.action_space = spaces.Discrete(self._core.max_degree)
 
-    # -- Gymnasium API ---------------------------------------------------------------------------
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    def action_mask(self) -> NDArray[np.int8]:
+        """``int8`` per action: the deciding router's neighbours (all zero once the run is over)."""
+        if self._core.sim is None:
+            raise RuntimeError("no episode yet: call reset() first")
+        mask: NDArray[np.int8] = self._observation()["action_mask"]
+        return mask
+
+    # -- hooks of MaskedEnv ----------------------------------------------------------------------
+    def _start(
+        self, options: dict[str, Any], seed: int | None
     ) -> tuple[Observation, dict[str, Any]]:
-        """Start an episode (``seed`` as in the class notes); there are no options."""
-        super().reset(seed=seed)
-        if options:
-            raise ValueError(f"unknown reset options {sorted(options)}; there are none")
+        """An episode (``seed`` as in the class notes); there are no options."""
         traffic_seed = _seed(seed, self.np_random)
         core = self._core
         core.start(traffic_seed)
-        self._ended = core.over
         info: dict[str, Any] = {"time": core.time, "seed": traffic_seed}
         if core.over:
             info["report"] = core.report()
+            self._end()
         return self._observation(), info
 
-    def step(
-        self, action: int | np.integer
-    ) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
-        """Route the pending packet; a forbidden action raises (or as ``invalid_action`` says)."""
+    def _transition(self, action: int) -> StepResult:
         core = self._core
-        if core.sim is None:
-            raise RuntimeError("call reset() before step()")
-        if self._ended or core.decision is None:
-            raise RuntimeError("the episode has ended: call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action {action!r} is not in the action space {self.action_space}")
-        index = int(action)
-        info: dict[str, Any] = {"time": core.time}
-        if not core.allowed(index):
-            if core.invalid_action == "raise":
-                raise ValueError(core.refusal(index))
-            core.steps += 1
-            terminated = core.invalid_action == "terminate"
-            truncated = not terminated and core.truncated
-            info["invalid_action"] = index
-            if truncated:
-                info["report"] = core.report()
-            self._ended = terminated or truncated
-            return self._observation(), -core.invalid_penalty + 0.0, terminated, truncated, info
-
-        cost = core.act(index)
+        cost = core.act(action)
         delivered, charged = core.collect()
         if core.reward == "global":
             reward = core.shared_reward(delivered, charged)
         else:
             reward = -(cost + core.drop_penalty * sum(charged)) + 0.0
         terminated, truncated = core.over, core.truncated
-        info = {"time": core.time}
+        info: dict[str, Any] = {"time": core.time}
         if terminated or truncated:
             info["report"] = core.report()
-        self._ended = terminated or truncated
         return self._observation(), reward, terminated, truncated, info
 
-    def render(self) -> None:
-        """Nothing to render: the environment has no render modes."""
-        return None
+    def _refusal(self, action: int) -> str:
+        return self._core.refusal(action)
+
+    def _forbidden(self, action: int) -> StepResult:
+        """``"noop"`` asks the same decision again (and counts the step); else as the base."""
+        core = self._core
+        if self.invalid_action != "noop":
+            if self.invalid_action == "terminate":
+                core.steps += 1
+            return super()._forbidden(action)
+        core.steps += 1
+        truncated = core.truncated
+        info: dict[str, Any] = {"time": core.time, "invalid_action": action}
+        if truncated:
+            info["report"] = core.report()
+            self._end()
+        return self._observation(), -self.invalid_penalty + 0.0, False, truncated, info
+
+    def _forbidden_info(self) -> dict[str, Any]:
+        return {"time": self._core.time}
 
     def _observation(self) -> Observation:
         """A fresh observation of the pending decision (no array is shared with earlier ones)."""

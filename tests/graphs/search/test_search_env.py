@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from vrpsolve.envs.sb3 import masked_episode, policy_is_finite, train_maskable_ppo
 from vrpsolve.graphs.search.algorithms import SimilarityGraph, search_queries
 from vrpsolve.graphs.search.build import build_nsw
 from vrpsolve.graphs.search.datasets import clustered_gaussians
-from vrpsolve.graphs.search.env import GraphSearchEnv, closest_candidate, search_with_policy
+from vrpsolve.graphs.search.env import (
+    GraphSearchEnv,
+    closest_candidate,
+    distance_bound,
+    search_with_policy,
+)
 from vrpsolve.graphs.search.model import GraphSearchInstance, evaluate_search
 
 
@@ -21,8 +30,27 @@ def instance() -> GraphSearchInstance:
 
 
 def test_env_passes_gymnasiums_checker(instance):
-    """check_env accepts the spaces, seeding and step results (terminate mode)."""
-    check_env(GraphSearchEnv(instance, ef=4, invalid_action="terminate"), skip_render_check=True)
+    """check_env passes with the default arguments and without a warning (finite boxes)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(GraphSearchEnv(instance), skip_render_check=True)
+    assert not [str(w.message) for w in caught]
+
+
+def test_distances_stay_below_the_bound(instance):
+    """Observed distances lie under distance_bound, which no query-base distance exceeds."""
+    bound = distance_bound(instance)
+    exact = np.sqrt(((instance.queries[:, None, :] - instance.base[None]) ** 2).sum(-1)).max()
+    assert exact <= bound <= 2 * exact
+    env = GraphSearchEnv(instance, ef=8)
+    env.action_space.seed(0)
+    for query in range(5):
+        observation, _ = env.reset(options={"index": query})
+        done = False
+        while not done:
+            assert observation in env.observation_space
+            action = env.action_space.sample(mask=observation["action_mask"])
+            observation, _, done, _, _ = env.step(action)
 
 
 @pytest.mark.parametrize("ef", [1, 4, 16])
@@ -71,14 +99,14 @@ def test_other_choices_stay_within_the_rules(instance):
 
 
 def test_forbidden_actions_raise_or_terminate(instance):
-    """A masked action raises by default; in terminate mode it ends the episode at -1."""
+    """A masked action ends the episode at -1 by default (terminate); in raise mode it raises."""
     observation, _ = GraphSearchEnv(instance, ef=4).reset(seed=0)
     assert observation["action_mask"].tolist() == [1, 0, 0, 0]  # only the entry to expand
     with pytest.raises(ValueError, match="not allowed"):
-        env = GraphSearchEnv(instance, ef=4)
+        env = GraphSearchEnv(instance, ef=4, invalid_action="raise")
         env.reset()
         env.step(3)
-    env = GraphSearchEnv(instance, ef=4, invalid_action="terminate")
+    env = GraphSearchEnv(instance, ef=4)  # terminate mode by default
     env.reset()
     _, reward, terminated, _, info = env.step(3)
     assert (reward, terminated, info["invalid_action"]) == (-1.0, True, 3)
@@ -97,3 +125,21 @@ def test_resets_cycle_through_queries_and_check_their_options(instance):
         env.reset(options={"query": 1})
     with pytest.raises(ValueError, match="budget"):
         GraphSearchEnv(instance, budget=1)
+
+
+def test_search_with_policy_refuses_forbidden_choices(instance):
+    """search_with_policy raises on a policy's forbidden choice instead of ending the search."""
+    with pytest.raises(ValueError, match="not allowed"):
+        search_with_policy(instance, lambda observation: 3, ef=4)
+
+
+def test_maskable_ppo_trains_and_acts_only_on_candidates():
+    """MaskablePPO trains on the env via its mask; its greedy policy finishes a search."""
+    data = clustered_gaussians(120, 12, 1, dim=4, clusters=3, intrinsic_dim=2, seed=1)
+    small = data.instance(build_nsw(data.base, m=4, ef_construction=12, seed=0), budget=24)
+    model = train_maskable_ppo(lambda: GraphSearchEnv(small, ef=4), timesteps=2048)
+    assert model.num_timesteps >= 2048 and policy_is_finite(model)
+    env = GraphSearchEnv(small, ef=4, invalid_action="raise")
+    record = masked_episode(model, env, seed=0, max_steps=small.budget)
+    assert record.finished and record.valid and record.total in (0.0, 1.0)
+    assert math.isfinite(record.total)

@@ -19,20 +19,37 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from numpy.typing import NDArray
 
-from vrpsolve.envs.base import InvalidAction, episode_index, reset_options
+from vrpsolve.envs.base import (
+    DEFAULT_INVALID_ACTION,
+    InstanceCycle,
+    InvalidAction,
+    MaskedEnv,
+    Observation,
+    StepResult,
+)
 from vrpsolve.graphs.search.algorithms import DistanceCounter, SimilarityGraph
 from vrpsolve.graphs.search.model import EMPTY, GraphSearchInstance, SearchSolution
 
-"""What :meth:`GraphSearchEnv.step` does with an action the mask forbids."""
 
-Observation = dict[str, Any]
+def distance_bound(instance: GraphSearchInstance) -> float:
+    """A finite bound on the distance between any query and any base vector.
+
+    By the triangle inequality through the base vectors' mean ``c``: ``|q - b| <= |q - c| +
+    max |b - c|``, computed in float64 with a margin of 1e-4 for float32 rounding.
+    """
+    base = instance.base.astype(np.float64)
+    centre = base.mean(axis=0)
+    spread = float(np.sqrt(((base - centre) ** 2).sum(axis=1)).max(initial=0.0))
+    queries = instance.queries.astype(np.float64)
+    reach = float(np.sqrt(((queries - centre) ** 2).sum(axis=1)).max(initial=0.0))
+    return float(np.float32((spread + reach) * (1 + 1e-4) + 1e-6))
 
 
-class GraphSearchEnv(gym.Env[Observation, np.int64]):
+class GraphSearchEnv(MaskedEnv):
     """Route one query of a graph-search instance per episode, one expansion per step.
 
     ``n`` is the number of base vectors and ``C = ef`` the size of the candidate set.
@@ -48,10 +65,10 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
     budget
         DCS per episode (default: the instance's); at least 2, so that the entry can be expanded.
     invalid_action
-        ``"raise"`` (default): an action the mask forbids raises ``ValueError`` naming it and the
-        allowed ones. ``"terminate"``: it ends the episode instead (state unchanged, reward minus
-        :attr:`invalid_penalty`, ``info["invalid_action"]``); this is the mode for agents and
-        checkers that sample the whole action space, such as Gymnasium's ``check_env``.
+        ``"terminate"`` (default): an action the mask forbids ends the episode (state unchanged,
+        reward minus :attr:`invalid_penalty`, ``info["invalid_action"]``), so agents and
+        checkers that sample the whole action space, such as Gymnasium's ``check_env``, run.
+        ``"raise"``: it raises ``ValueError`` naming it and the allowed ones.
     render_mode
         Only ``None``: the environment does not render.
 
@@ -62,18 +79,22 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
         their Euclidean distances to the query, padded with 0; ``action_mask``
         (``MultiBinary(C)``, ``int8``): 1 for the real candidates. ``dcs`` (``float32 (1,)``,
         in ``[0, budget]``): distance computations spent; ``best`` (``float32 (1,)``): the
-        distance of the nearest vertex met so far.
+        distance of the nearest vertex met so far. Distances are unscaled; their boxes end at
+        :func:`distance_bound` of the instance.
     Actions
         ``Discrete(C)``: expand candidate ``i``: compute the distances from the query to its
         out-neighbours not met before (one DCS each, stopping at the budget) and keep the ``ef``
         nearest vertices met in the pool. A candidate is a pool vertex not yet expanded and no
         farther than the pool's farthest when the pool is full (beam search's stopping rule).
         Sample allowed actions with ``env.action_space.sample(mask=obs["action_mask"])``.
+    Constraints
+        The DCS budget (each new out-neighbour's distance costs one) and the candidate rule
+        above; the mask allows exactly the candidates.
     Reward
         Sparse: 1 at the end of an episode whose answer (the nearest vertex met) is the query's
         nearest neighbour, or ties its distance (the evaluator's Recall@1 rule); 0 otherwise, so
         an episode's return is its Recall@1. No per-step shaping.
-    Termination
+    Finish
         ``terminated`` once the budget is spent or no candidate is left (or, in ``"terminate"``
         mode, after a forbidden action); ``truncated`` is always ``False``. A :meth:`step` after
         termination raises ``RuntimeError``: call :meth:`reset`.
@@ -82,23 +103,16 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
         vertices met, nearest first, padded with -1) and ``"hit"``.
     """
 
-    metadata = {"render_modes": []}  # noqa: RUF012 (Gymnasium declares it per class)
-
     def __init__(
         self,
         instance: GraphSearchInstance,
         *,
         ef: int = 32,
         budget: int | None = None,
-        invalid_action: InvalidAction = "raise",
+        invalid_action: InvalidAction = DEFAULT_INVALID_ACTION,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
-        if invalid_action not in ("raise", "terminate"):
-            raise ValueError(
-                f"invalid_action must be 'raise' or 'terminate', got {invalid_action!r}"
-            )
+        super().__init__(invalid_action=invalid_action, render_mode=render_mode)
         if not isinstance(instance, GraphSearchInstance):
             raise ValueError(f"expected a GraphSearchInstance, got {type(instance).__name__}")
         if isinstance(ef, bool) or not isinstance(ef, int | np.integer) or ef < 1:
@@ -106,8 +120,6 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
         budget = instance.budget if budget is None else budget
         if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 2:
             raise ValueError(f"budget must be an integer of at least 2, got {budget!r}")
-        self.render_mode = render_mode
-        self.invalid_action: InvalidAction = invalid_action
         self.instance = instance
         self.graph = SimilarityGraph.of(instance)
         self.ef = int(ef)
@@ -115,25 +127,25 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
         self.invalid_penalty = 1.0
         """Reward lost on a forbidden action in ``"terminate"`` mode (below any real return)."""
         n, width = instance.num_vectors, self.ef
+        bound = distance_bound(instance)
         self.observation_space = spaces.Dict(
             {
                 "current": spaces.Discrete(n),
                 "candidates": spaces.MultiDiscrete(np.full(width, n)),
-                "distances": spaces.Box(0.0, np.inf, shape=(width,), dtype=np.float32),
+                "distances": spaces.Box(0.0, bound, shape=(width,), dtype=np.float32),
                 "action_mask": spaces.MultiBinary(width),
                 "dcs": spaces.Box(0.0, float(self.budget), shape=(1,), dtype=np.float32),
-                "best": spaces.Box(0.0, np.inf, shape=(1,), dtype=np.float32),
+                "best": spaces.Box(0.0, bound, shape=(1,), dtype=np.float32),
             }
         )
         self.action_space = spaces.Discrete(width)
-        self._next_index = 0
+        self._cycle = InstanceCycle(instance.num_queries)
         self._index = -1
         self._counter: DistanceCounter | None = None
         self._candidates: list[tuple[float, int]] = []
         self._pool: list[tuple[float, int]] = []
         self._open: list[tuple[float, int]] = []
         self._current = instance.entry
-        self._over = False
 
     @property
     def query(self) -> int:
@@ -142,17 +154,20 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
             raise RuntimeError("no episode yet: call reset() first")
         return self._index
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    def action_mask(self) -> NDArray[np.int8]:
+        """``int8`` per candidate slot, 1 for the real candidates."""
+        if self._counter is None:
+            raise RuntimeError("no episode yet: call reset() first")
+        mask = np.zeros(self.ef, dtype=np.int8)
+        mask[: len(self._open)] = 1
+        return mask
+
+    # -- hooks of MaskedEnv ----------------------------------------------------------------------
+    def _start(
+        self, options: dict[str, Any], seed: int | None
     ) -> tuple[Observation, dict[str, Any]]:
-        """Start an episode on the next query; ``options={"index": j}`` picks query ``j``."""
-        super().reset(seed=seed)
-        options = reset_options(options)
-        if seed is not None:
-            self._next_index = 0
-        count = self.instance.num_queries
-        self._index = episode_index(options, self._next_index, count)
-        self._next_index = (self._index + 1) % count
+        """An episode on the next query; ``options={"index": j}`` picks query ``j``."""
+        self._index = self._cycle.pick(options, seeded=seed is not None)
         self._counter = DistanceCounter(
             self.instance.base, self.instance.queries[self._index], budget=self.budget
         )
@@ -161,34 +176,15 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
         self._candidates = [(float(distance[0]), entry)]
         self._pool = [(-float(distance[0]), entry)]
         self._current = entry
-        self._over = False
         self._refresh()
         return self._observation(), {"index": self._index, "dcs": self._counter.spent}
 
-    def step(
-        self, action: int | np.integer
-    ) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
-        """Expand candidate ``action``; a forbidden one raises (or, if so set, ends the episode)."""
+    def _transition(self, action: int) -> StepResult:
+        """Expand candidate ``action``."""
         counter = self._counter
-        if counter is None:
-            raise RuntimeError("call reset() before step()")
-        if self._over:
-            raise RuntimeError("the episode has ended: call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action {action!r} is not in the action space {self.action_space}")
-        choice = int(action)
+        assert counter is not None
         info: dict[str, Any] = {"index": self._index}
-        if choice >= len(self._open):
-            if self.invalid_action == "raise":
-                raise ValueError(
-                    f"action {choice} is not allowed: there are {len(self._open)} candidates; "
-                    f"allowed actions: {list(range(len(self._open)))}"
-                )
-            self._over = True
-            info |= {"dcs": counter.spent, "invalid_action": choice}
-            return self._observation(), -self.invalid_penalty, True, False, info
-
-        chosen = self._open[choice]
+        chosen = self._open[action]
         self._candidates.remove(chosen)
         heapq.heapify(self._candidates)
         self._current = chosen[1]
@@ -205,12 +201,21 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
         info["dcs"] = counter.spent
         reward = 0.0
         if terminated:
-            self._over = True
             answer = self.answer()
             hit = _is_hit(self.instance, self._index, int(answer[0]))
             info |= {"ids": answer, "hit": hit}
             reward = 1.0 if hit else 0.0
         return self._observation(), reward, terminated, False, info
+
+    def _refusal(self, action: int) -> str:
+        return (
+            f"action {action} is not allowed: there are {len(self._open)} candidates; "
+            f"allowed actions: {list(range(len(self._open)))}"
+        )
+
+    def _forbidden_info(self) -> dict[str, Any]:
+        assert self._counter is not None
+        return {"index": self._index, "dcs": self._counter.spent}
 
     def answer(self) -> np.ndarray:
         """The ``k`` nearest vertices met so far, nearest first, padded with -1."""
@@ -220,10 +225,6 @@ class GraphSearchEnv(gym.Env[Observation, np.int64]):
         found, _ = self._counter.ranked(self.instance.k)
         ids[: found.size] = found
         return ids
-
-    def render(self) -> None:
-        """Nothing to render: the environment has no render modes."""
-        return None
 
     def _refresh(self) -> None:
         """The candidates allowed now: unexpanded, and within the full pool's farthest."""
@@ -284,7 +285,7 @@ def search_with_policy(
     :func:`closest_candidate` it equals :func:`vrpsolve.graphs.search.algorithms.search_queries`
     with the same ``ef`` and budget and ``k = instance.k``.
     """
-    env = GraphSearchEnv(instance, ef=ef, budget=budget)
+    env = GraphSearchEnv(instance, ef=ef, budget=budget, invalid_action="raise")
     ids = np.full((instance.num_queries, instance.k), EMPTY, dtype=np.int64)
     dcs = np.zeros(instance.num_queries)
     for query in range(instance.num_queries):
