@@ -1,9 +1,9 @@
 """The regression sample: every solver on a small instance of its family, fixed seeds, one thread.
 
-``python tests/regression_sample.py`` records ``tests/data/regression/expected.csv``;
+``python tests/regression_sample.py`` (re-)records ``tests/data/regression/expected.csv``;
 ``tests/test_regression.py`` re-runs the sample and checks that every status and objective is
-unchanged, so that moving code cannot change behaviour unnoticed. The instances are files in
-``tests/data/regression/`` (written once by :func:`write_sample_files`), or a bundled one.
+unchanged, so that moving code cannot change behaviour unnoticed. The instances are bundled ones
+or the files in ``tests/data/regression/``, whose README says how each was made.
 """
 
 from __future__ import annotations
