@@ -42,7 +42,7 @@ def _solution_target(args: argparse.Namespace, path: str, family: Family) -> Pat
     if args.out:
         return Path(args.out)
     if args.sol_dir:
-        return Path(args.sol_dir) / (Path(path).stem + family.solution_suffix)
+        return Path(args.sol_dir) / (Path(path).stem + family.solution_suffixes[0])
     return None
 
 
@@ -100,6 +100,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
         raise BadInput(f"{args.out}: the folder of --out does not exist")
     args.solver_options = solver_options(args.option)
     instances = _read_instances(args.files, args.instance_format)
+    if args.out:
+        suffixes = family_of(instances[0][1]).solution_suffixes
+        if Path(args.out).suffix.lower() not in suffixes:
+            raise BadInput(
+                f"{args.out}: a {family_of(instances[0][1]).title} solution file ends with "
+                + " or ".join(suffixes)
+            )
     show_progress = not args.quiet and sys.stderr.isatty()
     by_family: dict[str, list[dict[str, Any]]] = {}
     for (path, instance), result in zip(

@@ -67,8 +67,8 @@ class Family:
         ``detect(path, head)`` names the format of a file of this family, or ``None`` when the
         file is not one of the family's; ``head`` is the file's first bytes as text (undecodable
         bytes replaced). It never raises.
-    solution_suffix
-        File suffix of solutions written by ``--sol-dir``.
+    solution_suffixes
+        File suffixes of the family's solution files; ``--sol-dir`` writes the first.
     read_solution
         ``read_solution(path, instance)``; ``InputError`` naming the file on any problem.
     write_solution
@@ -109,7 +109,7 @@ class Family:
     minimise: bool
     formats: tuple[InstanceFormat, ...]
     detect: Callable[[Path, str], str | None]
-    solution_suffix: str
+    solution_suffixes: tuple[str, ...]
     read_solution: Callable[[Path, Any], Any]
     write_solution: Callable[[Any, Path, Any], None]
     record: Callable[[str, Any, Any], dict[str, Any]]

@@ -115,7 +115,7 @@ FLOW_ADMISSION = Family(
         InstanceFormat("tntp", _read_network("tntp")),
     ),
     detect=detect,
-    solution_suffix=".json",
+    solution_suffixes=(".json",),
     read_solution=read_flow_solution,
     write_solution=_write,
     record=record,

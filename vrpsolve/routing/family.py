@@ -124,7 +124,7 @@ ROUTING = Family(
         InstanceFormat("json", read_json_instance, write_json_instance),
     ),
     detect=routing_format,
-    solution_suffix=".sol",
+    solution_suffixes=(".sol", ".json", ".tour"),
     read_solution=read_solution,
     write_solution=_write,
     record=record,
