@@ -23,12 +23,13 @@ from vrpsolve.core.registry import family_named, family_of, resolve
 from vrpsolve.io import formats, read_instance, read_solution, write_solution
 from vrpsolve.report import result_record
 
-from .generate import add_generate_parser
-from .graph import add_graph_parser
+from .flows import add_flows_generators
+from .graphs import add_graph_parser, add_graphs_generators
 from .options import BadInput, solver_options, split_option
 from .output import print_records
-from .packets import add_packets_parsers
+from .packets import add_packets_generators, add_packets_parsers
 from .progress import time_budget_bar
+from .routing import add_routing_generators
 from .train import add_train_parser
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -246,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     solve = sub.add_parser("solve", help="solve instance files")
-    solve.add_argument("files", nargs="+", metavar="FILE")
+    solve.add_argument("files", nargs="+", metavar="FILE", help="instance files of any family")
     solve.add_argument("--solver", default="auto", help="solver name, or auto (default)")
     solve.add_argument(
         "--time-limit",
@@ -254,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="seconds per instance (default: the solver's, 10 s)",
     )
-    solve.add_argument("--seed", type=int, default=0)
+    solve.add_argument(
+        "--seed", type=int, default=0, help="seeds everything random in the run (default 0)"
+    )
     solve.add_argument(
         "--option",
         action="append",
@@ -264,7 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     target = solve.add_mutually_exclusive_group()
     target.add_argument("--out", help="write the solution here (.sol, or .json)")
     target.add_argument("--sol-dir", help="write one NAME.sol per instance into this directory")
-    solve.add_argument("--format", choices=("table", "json"), default="table")
+    solve.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people (default) or json, one record per line",
+    )
     solve.add_argument(
         "--plot-dir",
         help="flow admission: write NAME.png (link utilisation, admitted flows) per instance",
@@ -293,7 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--out-dir", required=True, help="directory for runs.csv, summary.md, gap_vs_time.png"
     )
-    bench.add_argument("--backend", choices=BACKENDS, default="process")
+    bench.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="process",
+        help="run the jobs in local worker processes (default) or as Ray tasks",
+    )
     bench.add_argument("--address", default=None, help="Ray cluster address (--backend ray)")
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     add_format(bench)
@@ -310,12 +323,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="packet routing: seed of the simulated traffic (give solve's --seed to reproduce it)",
     )
-    evaluate.add_argument("--format", choices=("table", "json"), default="table")
+    evaluate.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people (default) or json, one record per line",
+    )
     add_format(evaluate)
     evaluate.set_defaults(handler=cmd_eval)
 
     info = sub.add_parser("info", help="describe instance files")
-    info.add_argument("files", nargs="+", metavar="FILE")
+    info.add_argument("files", nargs="+", metavar="FILE", help="instance files of any family")
     add_format(info)
     info.set_defaults(handler=cmd_info)
 
@@ -327,7 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     solvers.set_defaults(handler=cmd_solvers)
 
-    add_generate_parser(sub)
+    generate = sub.add_parser("generate", help="write seeded instance files of any family")
+    kinds = generate.add_subparsers(dest="kind", required=True)
+    for add_generators in (
+        add_routing_generators,
+        add_flows_generators,
+        add_packets_generators,
+        add_graphs_generators,
+    ):
+        add_generators(kinds)
     add_packets_parsers(sub, add_format)
     add_train_parser(sub)
     add_graph_parser(sub)

@@ -9,6 +9,13 @@ class BadInput(Exception):
     """A user error the command reports in one line with exit code 2."""
 
 
+def positive(value: int, option: str) -> int:
+    """``value`` if it is at least 1; BadInput naming the option otherwise."""
+    if value < 1:
+        raise BadInput(f"{option} must be at least 1, got {value}")
+    return value
+
+
 def split_option(text: str, option: str, kind: type[float] | type[int] | type[str]) -> list[Any]:
     """The comma-separated values of an option, converted; BadInput names the bad one."""
     values = []

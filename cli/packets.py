@@ -1,4 +1,5 @@
-"""``vrpsolve simulate``: route a packet network's traffic with a policy and summarise it."""
+"""Packet-routing commands: ``vrpsolve simulate`` (route a network's traffic with a policy and
+summarise it) and ``vrpsolve generate packets`` (packet network files)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,60 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_generate_packets(args: argparse.Namespace) -> int:
+    """Build a packet network (random geometric, the Boyan-Littman grid or a Topology Zoo
+    network) with its traffic and write it as ``vrpsolve-packet-network`` JSON."""
+    from pathlib import Path
+
+    from vrpsolve.packets.topologies import (
+        boyan_littman_grid,
+        random_geometric_network,
+        write_packet_network,
+        zoo_network,
+    )
+
+    if not Path(args.out).absolute().parent.is_dir():
+        raise BadInput(f"{args.out}: the folder of --out does not exist")
+    settings = {"load": args.load, "duration": args.duration, "warmup": args.warmup}
+    settings = {key: value for key, value in settings.items() if value is not None}
+    try:
+        if args.topology == "rgg":
+            if args.nodes < 2:
+                raise BadInput(f"--nodes must be at least 2, got {args.nodes}")
+            network = random_geometric_network(args.nodes, args.radius, seed=args.seed, **settings)
+        elif args.topology == "grid":
+            network = boyan_littman_grid(**settings)
+        else:
+            network = zoo_network(args.topology, **settings)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    write_packet_network(network, args.out, source=f"vrpsolve generate packets {args.topology}")
+    print(
+        f"wrote {args.out}: {network.name}, {network.num_nodes} routers, {network.num_links} "
+        f"links, load {network.traffic.load:g}"
+    )
+    return EXIT_OK
+
+
+def add_packets_generators(kinds: Any) -> None:
+    """Register ``vrpsolve generate packets``."""
+    packets = kinds.add_parser("packets", help="a packet network with its traffic (JSON)")
+    packets.add_argument(
+        "--topology",
+        default="rgg",
+        help="rgg (random geometric, --nodes, --radius, --seed), grid (Boyan and Littman's "
+        "6x6), or a Topology Zoo network (Abilene, Geant2012, Nsfnet, or a GML/GraphML file)",
+    )
+    packets.add_argument("--nodes", type=int, default=50, help="rgg: routers")
+    packets.add_argument("--radius", type=float, default=None, help="rgg: connection radius")
+    packets.add_argument("--seed", type=int, default=0, help="rgg: seed of the positions")
+    packets.add_argument("--load", type=float, default=None, help="packets per time unit")
+    packets.add_argument("--duration", type=float, default=None, help="simulated time")
+    packets.add_argument("--warmup", type=float, default=None, help="time not measured")
+    packets.add_argument("--out", required=True, help="network file to write (.json)")
+    packets.set_defaults(handler=cmd_generate_packets)
+
+
 def add_packets_parsers(sub: Any, add_format: Callable[[argparse.ArgumentParser], None]) -> None:
     """Register ``vrpsolve simulate``."""
     simulate = sub.add_parser(
@@ -56,7 +111,12 @@ def add_packets_parsers(sub: Any, add_format: Callable[[argparse.ArgumentParser]
         default=0,
         help="seeds the policy's learning and the simulated traffic it is judged on",
     )
-    simulate.add_argument("--format", choices=("table", "json"), default="table")
+    simulate.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people (default) or json, one record per line",
+    )
     simulate.add_argument("--quiet", action="store_true", help="no progress bar")
     add_format(simulate)
     simulate.set_defaults(handler=cmd_simulate)

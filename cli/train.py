@@ -132,28 +132,28 @@ def add_train_parser(sub: Any) -> None:
         choices=("routefinder", "rrnco"),
         help='policy architecture (default routefinder; a config may set "model")',
     )
-    train.add_argument("--customers", type=int)
+    train.add_argument("--customers", type=int, help="customers per training instance")
     train.add_argument("--variants", help="preset or comma-separated variants")
     train.add_argument("--source", help="instance source (see vrpsolve generate routing)")
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--steps", type=int)
+    train.add_argument("--batch-size", type=int, help="instances per gradient step")
+    train.add_argument("--steps", type=int, help="stop after this many gradient steps in all")
     train.add_argument("--minutes", type=float, help="stop after this much wall-clock time")
-    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--learning-rate", type=float, help="Adam learning rate")
     train.add_argument(
         "--leader-bonus",
         type=float,
         help="extra advantage share of each instance's best rollout (default 0: plain POMO)",
     )
-    train.add_argument("--validate-every", type=int)
-    train.add_argument("--validation-size", type=int)
+    train.add_argument("--validate-every", type=int, help="steps between validations")
+    train.add_argument("--validation-size", type=int, help="validation instances per variant")
     train.add_argument("--reference-time", type=float, help="PyVRP seconds per validation case")
-    train.add_argument("--seed", type=int)
+    train.add_argument("--seed", type=int, help="seed of the training data and the model")
     train.add_argument("--threads", type=int, help="torch threads (default 1)")
     train.add_argument("--device", help="torch device: cpu (default) or cuda")
-    train.add_argument("--embed-dim", type=int)
-    train.add_argument("--num-layers", type=int)
-    train.add_argument("--num-heads", type=int)
-    train.add_argument("--ff-hidden", type=int)
+    train.add_argument("--embed-dim", type=int, help="model: embedding width")
+    train.add_argument("--num-layers", type=int, help="model: encoder layers")
+    train.add_argument("--num-heads", type=int, help="model: attention heads")
+    train.add_argument("--ff-hidden", type=int, help="model: feed-forward width")
     train.add_argument("--init", help="start from this checkpoint (fine-tuning)")
     train.add_argument(
         "--add-attributes",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from vrpsolve.routing.io import read_instance
@@ -130,3 +131,26 @@ def test_generate_pfar_writes_solvable_seeded_instances(tmp_path, capsys):
     assert files[0].read_bytes() == (tmp_path / "b" / files[0].name).read_bytes()
     assert main(["solve", str(files[0]), "--solver", "pfar-greedy"]) == 0
     assert "pfar-greedy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("topology", ["rgg", "grid", "Abilene"])
+def test_generate_packets_writes_a_network_that_simulate_reads(topology, tmp_path, capsys):
+    """`generate packets` writes a packet network (random, the grid or a Topology Zoo one) that
+    `info` recognises and `simulate` routes."""
+    out = tmp_path / "net.json"
+    args = ["generate", "packets", "--topology", topology, "--nodes", "12", "--seed", "2"]
+    assert (
+        main([*args, "--load", "0.5", "--duration", "300", "--warmup", "0", "--out", str(out)]) == 0
+    )
+    assert main(["info", str(out)]) == 0
+    assert "problem: packet routing" in capsys.readouterr().out
+    assert main(["simulate", str(out), "--policy", "packet-shortest-hops", "--format", "json"]) == 0
+    assert '"delivered"' in capsys.readouterr().out
+
+
+def test_generate_packets_refuses_bad_numbers(tmp_path, capsys):
+    """A negative load or too few nodes is one line with exit code 2, and no file."""
+    out = tmp_path / "net.json"
+    assert main(["generate", "packets", "--load", "-1", "--out", str(out)]) == 2
+    assert main(["generate", "packets", "--nodes", "1", "--out", str(out)]) == 2
+    assert not out.exists() and "Traceback" not in capsys.readouterr().err

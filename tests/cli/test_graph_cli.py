@@ -1,4 +1,5 @@
-"""Tests for ``vrpsolve graph``: build, train, query and paths, and their bad-input errors."""
+"""Tests for ``vrpsolve generate graph-search|path-query`` and ``vrpsolve graph`` (train, query,
+paths), and their bad-input errors."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def instance_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small clustered-Gaussian instance file built by the command."""
     path = tmp_path_factory.mktemp("graph") / "small.npz"
     argv = [
-        "graph", "build", "--num-base", "400", "--num-queries", "30", "--num-train", "40",
+        "generate", "graph-search", "--num-base", "400", "--num-queries", "30", "--num-train", "40",
         "--dim", "8", "--m", "6", "--budget", "64", "--out", str(path),
     ]  # fmt: skip
     assert main(argv) == 0
@@ -29,6 +30,17 @@ def test_build_writes_an_instance_with_training_queries(instance_file):
     assert contents.instance.num_vectors == 400 and contents.instance.budget == 64
     assert contents.train_queries is not None and contents.train_queries.shape == (40, 8)
     assert contents.metadata["graph"] == "nsw"
+
+
+def test_generate_path_query_writes_a_file_that_solve_reads(tmp_path, capsys):
+    """`generate path-query` writes a path-query file; `info` and `solve` read it."""
+    path = tmp_path / "rgg.npz"
+    argv = ["generate", "path-query", "--nodes", "60", "--queries", "20", "--seed", "4"]
+    assert main([*argv, "--out", str(path)]) == 0
+    assert "20 queries" in capsys.readouterr().out
+    assert main(["solve", str(path), "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["solver"] == "path-greedy" and record["queries"] == 20
 
 
 def test_query_prints_the_evaluators_recall_and_dcs(instance_file, capsys):
@@ -79,8 +91,10 @@ def test_paths_trains_and_compares_both_routers(tmp_path, capsys):
     [
         (["graph", "query", "missing.npz"], "missing.npz: no such graph-search file"),
         (["graph", "query", "BAD"], "BAD: not a NumPy .npz archive"),
-        (["graph", "build", "--num-base", "1", "--out", "x.npz"], "--num-base must be at least 2"),
-        (["graph", "build", "--out", "no/such/dir/x.npz"], "folder of --out"),
+        (["generate", "graph-search", "--num-base", "1", "--out", "x.npz"], "--num-base must be"),
+        (["generate", "graph-search", "--out", "no/such/dir/x.npz"], "folder of --out"),
+        (["generate", "path-query", "--out", "no/such/dir/x.npz"], "folder of --out"),
+        (["generate", "path-query", "--network", "atlantis", "--out", "x.npz"], "atlantis"),
         (["graph", "paths", "--nodes", "1"], "--nodes must be at least 2"),
         (["graph", "paths", "--network", "atlantis"], "atlantis: no shipped OSM extract"),
         (["graph", "paths", "--solvers", "path-foo"], "unknown ['path-foo']"),

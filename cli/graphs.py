@@ -1,10 +1,13 @@
-"""``vrpsolve graph``: build similarity graphs, train learned routing, answer queries, route paths.
+"""Graph commands: ``vrpsolve generate graph-search`` and ``generate path-query`` (instance
+files), and ``vrpsolve graph`` (train learned routing, answer queries, route paths).
 
-``build`` writes a graph-search instance file (``.npz``, see :mod:`vrpsolve.graphs.search.files`);
-``train`` writes a learned-routing checkpoint, for nearest-neighbour search (from such a file) or
-for path queries (on random geometric graphs or a city's roads); ``query`` runs a graph-search
-solver on an instance file and prints the evaluator's Recall@1 and DCS; ``paths`` builds a
-path-query instance and prints each path solver's success rate and stretch.
+``generate graph-search`` draws a vector dataset, builds a similarity graph and writes a
+graph-search file (``.npz``, see :mod:`vrpsolve.graphs.search.files`); ``generate path-query``
+writes a path-query file from a random geometric graph, a city's roads or a TNTP network (see
+:mod:`vrpsolve.graphs.paths.files`). ``graph train`` writes a learned-routing checkpoint, for
+nearest-neighbour search (from a graph-search file) or for path queries; ``graph query`` runs a
+graph-search solver on a file at a chosen DCS budget; ``graph paths`` builds a path-query
+instance and prints each path solver's success rate and stretch.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def _print(record: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> None:
 
 
 # -- build ---------------------------------------------------------------------------------------
-def cmd_graph_build(args: argparse.Namespace) -> int:
+def cmd_generate_graph_search(args: argparse.Namespace) -> int:
     """Draw a vector dataset, build a similarity graph over it, write the instance file."""
     from vrpsolve.graphs.search.build import build_knn_graph, build_nsw
     from vrpsolve.graphs.search.datasets import clustered_gaussians, digits
@@ -93,6 +96,29 @@ def cmd_graph_build(args: argparse.Namespace) -> int:
         f"wrote {args.out}: {instance.name}, {instance.num_vectors} vectors of dimension "
         f"{instance.dim}, {instance.num_edges} edges ({args.graph}), {instance.num_queries} "
         f"queries, {len(data.train_queries)} training queries, budget {instance.budget} DCS"
+    )
+    return EXIT_OK
+
+
+def cmd_generate_path_query(args: argparse.Namespace) -> int:
+    """Build a path-query instance (a network and seeded queries) and write it (``.npz``)."""
+    from vrpsolve.graphs.paths.files import build_path_file
+
+    _at_least(args.queries, 1, "--queries")
+    _at_least(args.nodes, 2, "--nodes")
+    if args.radius is not None and not (args.radius > 0 and math.isfinite(args.radius)):
+        raise BadInput(f"--radius must be a positive number, got {args.radius}")
+    if not Path(args.out).absolute().parent.is_dir():
+        raise BadInput(f"{args.out}: the folder of --out does not exist")
+    try:
+        instance = build_path_file(
+            args.network, args.queries, args.seed, args.out, nodes=args.nodes, radius=args.radius
+        )
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    print(
+        f"wrote {args.out}: {instance.name}, {instance.num_nodes} nodes, {instance.num_edges} "
+        f"edges, {instance.num_queries} queries"
     )
     return EXIT_OK
 
@@ -258,33 +284,63 @@ def cmd_graph_paths(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_graph_parser(sub: Any) -> None:
-    """Register ``vrpsolve graph`` and its subcommands."""
-    graph = sub.add_parser(
-        "graph", help="similarity-graph search and path queries: build, train, query, paths"
+def add_graphs_generators(kinds: Any) -> None:
+    """Register ``vrpsolve generate graph-search`` and ``generate path-query``."""
+    build = kinds.add_parser(
+        "graph-search", help="vector dataset -> similarity graph -> graph-search file (.npz)"
     )
-    commands = graph.add_subparsers(dest="graph_command", required=True)
-
-    build = commands.add_parser("build", help="dataset -> similarity graph -> instance file")
-    build.add_argument("--dataset", choices=DATASETS, default="gauss")
+    build.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="gauss",
+        help="clustered Gaussians (gauss, default) or scikit-learn's handwritten digits",
+    )
     build.add_argument("--num-base", type=int, default=20_000, help="gauss: base vectors")
-    build.add_argument("--num-queries", type=int, default=1000)
+    build.add_argument("--num-queries", type=int, default=1000, help="test queries")
     build.add_argument("--num-train", type=int, default=2000, help="training queries")
     build.add_argument("--dim", type=int, default=96, help="gauss: dimension")
     build.add_argument("--k", type=int, default=10, help="exact neighbours kept per query")
-    build.add_argument("--graph", choices=GRAPHS, default="nsw")
+    build.add_argument(
+        "--graph", choices=GRAPHS, default="nsw", help="navigable small world or exact k-NN graph"
+    )
     build.add_argument("--m", type=int, default=16, help="out-degree (nsw: links per insertion)")
-    build.add_argument("--ef-construction", type=int, default=64)
+    build.add_argument(
+        "--ef-construction", type=int, default=64, help="nsw: beam width while inserting"
+    )
     build.add_argument("--budget", type=int, default=256, help="DCS per query")
-    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--seed", type=int, default=0, help="seed of the data and the graph")
     build.add_argument("--out", required=True, help="instance file to write (.npz)")
-    build.set_defaults(handler=cmd_graph_build)
+    build.set_defaults(handler=cmd_generate_graph_search)
+
+    paths = kinds.add_parser(
+        "path-query", help="network + seeded (source, target) queries -> path-query file (.npz)"
+    )
+    paths.add_argument(
+        "--network",
+        default="rgg",
+        help="'rgg' (random geometric graph), a shipped city (monaco, ...), an OSM file, or a "
+        "TNTP network (SiouxFalls or a _net.tntp file)",
+    )
+    paths.add_argument("--nodes", type=int, default=500, help="rgg: nodes")
+    paths.add_argument("--radius", type=float, default=None, help="rgg: connection radius")
+    paths.add_argument("--queries", type=int, default=500, help="(source, target) queries")
+    paths.add_argument("--seed", type=int, default=0, help="seed of the queries (and of rgg)")
+    paths.add_argument("--out", required=True, help="path-query file to write (.npz)")
+    paths.set_defaults(handler=cmd_generate_path_query)
+
+
+def add_graph_parser(sub: Any) -> None:
+    """Register ``vrpsolve graph`` and its subcommands."""
+    graph = sub.add_parser(
+        "graph", help="similarity-graph search and path queries: train, query, paths"
+    )
+    commands = graph.add_subparsers(dest="graph_command", required=True)
 
     def add_network(p: argparse.ArgumentParser) -> None:
         p.add_argument("--nodes", type=int, default=500, help="rgg: nodes")
         p.add_argument("--radius", type=float, default=None, help="rgg: connection radius")
         p.add_argument("--queries", type=int, default=500, help="(source, target) queries")
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--seed", type=int, default=0, help="seed of the network and queries")
 
     train = commands.add_parser("train", help="train learned routing, write a checkpoint")
     train.add_argument(
@@ -302,7 +358,9 @@ def add_graph_parser(sub: Any) -> None:
 
     query = commands.add_parser("query", help="run a graph-search solver on an instance file")
     query.add_argument("instance", help="graph-search file (.npz)")
-    query.add_argument("--solver", choices=SEARCH_SOLVERS, default="graph-beam")
+    query.add_argument(
+        "--solver", choices=SEARCH_SOLVERS, default="graph-beam", help="default graph-beam"
+    )
     query.add_argument(
         "--budget",
         type=int,
@@ -311,17 +369,35 @@ def add_graph_parser(sub: Any) -> None:
     )
     query.add_argument("--ef", type=int, default=None, help="beam width")
     query.add_argument("--policy", default=None, help="graph-learned: checkpoint or name")
-    query.add_argument("--time-limit", type=float, default=None)
-    query.add_argument("--format", choices=("table", "json"), default="table")
+    query.add_argument(
+        "--time-limit", type=float, default=None, help="seconds (default: the solver's)"
+    )
+    query.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people (default) or json, one record per line",
+    )
     query.set_defaults(handler=cmd_graph_query)
 
     paths = commands.add_parser("paths", help="path queries on a network: success and stretch")
     paths.add_argument(
         "--network", default="rgg", help="'rgg', a shipped city (monaco, ...) or an OSM file"
     )
-    paths.add_argument("--solvers", default=",".join(PATH_SOLVERS))
+    paths.add_argument(
+        "--solvers",
+        default=",".join(PATH_SOLVERS),
+        help="comma-separated path solvers (default both)",
+    )
     paths.add_argument("--policy", default=None, help="path-learned: checkpoint or name")
-    paths.add_argument("--time-limit", type=float, default=None)
-    paths.add_argument("--format", choices=("table", "json"), default="table")
+    paths.add_argument(
+        "--time-limit", type=float, default=None, help="seconds per solver (default: its own)"
+    )
+    paths.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people (default) or json, one record per line",
+    )
     add_network(paths)
     paths.set_defaults(handler=cmd_graph_paths)
