@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,6 @@ import numpy as np
 import pytest
 
 from vrpsolve.core.errors import InputError
-from vrpsolve.core.files import atomic_writer, write_bytes_atomic, write_text_atomic
 from vrpsolve.graphs.search.algorithms import SimilarityGraph, search_queries
 from vrpsolve.graphs.search.files import (
     SEARCH_INSTANCE_TAG,
@@ -56,49 +53,6 @@ def _rewrite(path: Path, **changes: Any) -> Path:
     out = path.with_name(f"changed-{path.name}")
     np.savez(out, **{key: value for key, value in arrays.items() if value is not None})
     return out
-
-
-def _mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-# -- atomic writes -------------------------------------------------------------------------------
-def test_atomic_writes_give_new_files_the_umask_permissions(tmp_path: Path) -> None:
-    """Text, bytes and .npz writes create files with 0666 less the umask, not mkstemp's 0600."""
-    old = os.umask(0o022)
-    try:
-        write_text_atomic(tmp_path / "a.txt", "hello\n")
-        write_bytes_atomic(tmp_path / "b.bin", b"\x00\x01")
-        write_search_instance(LINE, tmp_path / "c.npz")
-        os.umask(0o077)
-        write_bytes_atomic(tmp_path / "d.bin", b"private")
-    finally:
-        os.umask(old)
-    assert [_mode(tmp_path / name) for name in ("a.txt", "b.bin", "c.npz")] == [0o644] * 3
-    assert _mode(tmp_path / "d.bin") == 0o600
-    assert (tmp_path / "a.txt").read_text() == "hello\n"
-    assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
-
-
-def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
-    """Replacing a file keeps its permissions (here 0640) and leaves no temporary file."""
-    target = tmp_path / "kept.txt"
-    target.write_text("old")
-    target.chmod(0o640)
-    write_text_atomic(target, "new")
-    assert _mode(target) == 0o640 and target.read_text() == "new"
-    assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"]
-
-
-def test_failed_atomic_write_leaves_the_old_file(tmp_path: Path) -> None:
-    """An error inside the block keeps the old content and removes the temporary file."""
-    target = tmp_path / "keep.bin"
-    target.write_bytes(b"old")
-    with pytest.raises(RuntimeError), atomic_writer(target) as handle:
-        handle.write(b"half")
-        raise RuntimeError("interrupted")
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["keep.bin"]
 
 
 # -- instance files ------------------------------------------------------------------------------
