@@ -34,10 +34,10 @@ def _at_least(value: int | None, least: int, option: str) -> None:
 
 
 def _print(record: dict[str, Any], fmt: str, columns: tuple[str, ...]) -> None:
-    from vrpsolve.report import render_table
+    from vrpsolve.report import json_ready, render_table
 
     if fmt == "json":
-        print(json.dumps(record))
+        print(json.dumps(json_ready(record), allow_nan=False))
     else:
         print(render_table([record], columns, {"mean_dcs": ".1f"}))
 
@@ -263,7 +263,7 @@ def cmd_graph_query(args: argparse.Namespace) -> int:
 def cmd_graph_paths(args: argparse.Namespace) -> int:
     """Build a path-query instance and print each path solver's success rate and stretch."""
     import vrpsolve
-    from vrpsolve.report import render_table, result_record
+    from vrpsolve.report import json_ready, render_table, result_record
 
     solvers = split_option(args.solvers, "--solvers", str)
     unknown = [name for name in solvers if name not in PATH_SOLVERS]
@@ -277,7 +277,7 @@ def cmd_graph_paths(args: argparse.Namespace) -> int:
         records.append(result_record(vrpsolve.solve(instance, solver, time_limit=limit, **options)))
     if args.format == "json":
         for record in records:
-            print(json.dumps(record))
+            print(json.dumps(json_ready(record), allow_nan=False))
         return EXIT_OK
     columns = ("instance", "solver", "success_rate", "succeeded", "queries", "mean_stretch")
     print(render_table(records, (*columns, "runtime"), {"mean_stretch": ".4f"}))

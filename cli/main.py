@@ -1,7 +1,7 @@
 """The ``vrpsolve`` command: parse arguments, call the Python API, print.
 
 Exit codes: 0 on success, 2 on bad input (one line naming the file and the problem), 1 on an
-internal error.
+internal error, 3 from ``eval`` when the evaluator rejects the solution.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from vrpsolve.core.errors import InvalidOptionError, UnknownSolverError, Unsuppo
 from vrpsolve.core.family import Family
 from vrpsolve.core.registry import family_named, family_of, resolve
 from vrpsolve.io import formats, read_instance, read_solution, write_solution
-from vrpsolve.report import result_record
+from vrpsolve.report import evaluation_record, result_record
 
 from .flows import add_flows_generators
 from .graphs import add_graph_parser, add_graphs_generators
@@ -33,6 +33,8 @@ from .routing import add_routing_generators
 from .train import add_train_parser
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INFEASIBLE = 3
+"""``vrpsolve eval``'s exit code for a solution the evaluator rejects (its violations printed)."""
 
 
 def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, Any]]:
@@ -184,15 +186,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Re-judge a solution file against an instance file with the family's evaluator."""
+    """Re-judge a solution file against an instance file with the family's evaluator; exit
+    :data:`EXIT_INFEASIBLE` when it rejects the solution."""
     instance = read_instance(args.instance, format=args.instance_format)
     family = family_of(instance)
     solution = read_solution(args.solution, instance)
     evaluation = family.evaluate(instance, solution, args.seed)
-    record = family.record(instance.name, solution, evaluation)
+    record = evaluation_record(instance, solution, evaluation)
     columns = [c for c in family.columns if c not in ("solver", "status", "runtime")]
     print_records([record], args.format, [columns[0], "feasible", *columns[1:]])
-    return EXIT_OK
+    return EXIT_OK if evaluation.feasible else EXIT_INFEASIBLE
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -313,7 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(handler=cmd_bench)
 
     evaluate = sub.add_parser(
-        "eval", help="re-judge a solution file (any family) with the family's evaluator"
+        "eval",
+        help="re-judge a solution file (any family) with the family's evaluator; exit 3 when it "
+        "is infeasible",
     )
     evaluate.add_argument("instance", help="the instance file")
     evaluate.add_argument("solution", help="a solution file, as solve --out writes it")

@@ -6,15 +6,15 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from vrpsolve.report import render_table
+from vrpsolve.report import json_ready, render_table
 
 
 def print_records(records: list[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
-    """Print records as JSON lines (``fmt="json"``), or as a table followed by one line per
-    violation."""
+    """Print records as JSON lines (``fmt="json"``; strict JSON, see
+    :func:`~vrpsolve.report.json_ready`), or as a table followed by one line per violation."""
     if fmt == "json":
         for record in records:
-            print(json.dumps(record))
+            print(json.dumps(json_ready(record), allow_nan=False))
     else:
         print(render_table(records, columns))
         for record in records:

@@ -32,7 +32,7 @@ def test_evaluation_record_lists_violations_and_routes():
     record = evaluation_record(instance, solution, evaluate(instance, solution))
     assert record["feasible"] is False
     assert {v["kind"] for v in record["violations"]} == {"duplicate_customer", "missing_customer"}
-    assert record["routes"] == [[1, 1]]
+    assert record["routes"] == [{"vehicle_type": 0, "visits": [1, 1]}]
     assert record["bks"] is None and record["gap"] is None
 
 

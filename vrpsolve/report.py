@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from vrpsolve.core.registry import family_named, family_of
 from vrpsolve.core.solver import Result
 
@@ -16,28 +18,69 @@ DEFAULT_FORMATS = {"gap": ".2f", "runtime": ".2f"}
 def evaluation_record(instance: Any, solution: Any, evaluation: Any) -> dict[str, Any]:
     """The evaluator's verdict on a solution of ``instance`` as a JSON-ready dict.
 
-    The fields are its family's (:attr:`~vrpsolve.core.family.Family.record`): always
-    ``instance``, the objective's field, ``feasible`` and ``violations``.
+    The fields are ``family`` and its family's (:attr:`~vrpsolve.core.family.Family.record`):
+    always ``instance``, the objective's field, ``feasible`` and ``violations``. The schema of
+    every record is ``docs/result.schema.json``.
     """
-    return family_of(instance).record(instance.name, solution, evaluation)
+    family = family_of(instance)
+    return _with_family(family.name, family.record(instance.name, solution, evaluation))
+
+
+def _with_family(family: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The record with ``family`` right after ``instance``."""
+    return {"instance": record["instance"], "family": family, **record}
 
 
 def result_record(result: Result) -> dict[str, Any]:
     """A solve result as a JSON-ready dict: its family's evaluation record plus ``family``,
-    ``solver``, ``seed``, ``status``, ``runtime``, ``lower_bound`` and the solver's ``stats``."""
-    record = family_named(result.family).record(result.instance, result.solution, result.evaluation)
+    ``solver``, ``seed``, ``status``, ``runtime``, ``lower_bound``, ``reason`` (why no feasible
+    solution exists, when known) and the solver's ``stats``."""
+    family = family_named(result.family)
+    record = _with_family(
+        family.name, family.record(result.instance, result.solution, result.evaluation)
+    )
     record.update(
         {
-            "family": result.family,
             "solver": result.solver,
             "seed": result.seed,
             "status": result.status.value,
             "runtime": round(result.runtime, 3),
             "lower_bound": result.lower_bound,
+            "reason": result.reason,
             "stats": result.stats,
         }
     )
     return record
+
+
+def json_ready(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a record that strict JSON can hold.
+
+    NumPy numbers and arrays become Python ones; every infinite or NaN number becomes ``null``,
+    and ``non_finite`` (present only when there were some) maps each such field's path (such as
+    ``stats.engine_cost``) to what it held: ``inf``, ``-inf`` or ``nan``.
+    """
+    replaced: dict[str, str] = {}
+
+    def clean(value: Any, path: str) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: clean(item, f"{path}.{key}" if path else str(key))
+                for key, item in value.items()
+            }
+        if isinstance(value, list | tuple | np.ndarray):
+            return [clean(item, f"{path}[{k}]") for k, item in enumerate(value)]
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            replaced[path] = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+            return None
+        return value
+
+    cleaned: dict[str, Any] = clean(record, "")
+    if replaced:
+        cleaned["non_finite"] = replaced
+    return cleaned
 
 
 def _cell(value: Any, spec: str) -> str:

@@ -57,8 +57,12 @@ def solve(
     family = family_of(instance)
     solution = output.solution
     evaluation = None if solution is None else family.evaluate(instance, solution, seed)
+    reason = None
+    if evaluation is None or not evaluation.feasible:
+        diagnosis = family.diagnose(instance) if family.diagnose is not None else ()
+        reason = output.infeasible or "; ".join(diagnosis) or None
     if evaluation is None:
-        status = Status.NO_SOLUTION
+        status = Status.NO_SOLUTION if reason is None else Status.INFEASIBLE
     elif not evaluation.feasible:
         status = Status.INFEASIBLE
     else:
@@ -74,4 +78,5 @@ def solve(
         evaluation=evaluation,
         lower_bound=output.lower_bound,
         stats=dict(output.stats),
+        reason=reason,
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from vrpsolve.core.registry import family_named
@@ -35,8 +37,19 @@ CASES = [
 IDS = [case[0] for case in CASES]
 
 
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs/result.schema.json").read_text())
+
+
 def _json_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    """The JSON records printed, each checked against the published schema (strict JSON)."""
+    records = [json.loads(line, parse_constant=_refuse) for line in text.splitlines()]
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+    return records
+
+
+def _refuse(constant: str) -> None:
+    raise AssertionError(f"{constant} is not JSON")
 
 
 @pytest.mark.parametrize(("family", "path", "solvers", "objective"), CASES, ids=IDS)

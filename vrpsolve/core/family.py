@@ -95,6 +95,10 @@ class Family:
     generator
         ``"module:function"`` of the family's seeded instance generator, for the docs and the
         ``generate`` command.
+    diagnose
+        ``diagnose(instance)`` names what in the data makes every solution infeasible (each
+        reason a proof), consulted when a solve finds no feasible solution; ``None`` for a
+        family without such checks.
     plot
         ``plot(instance, solution, path)`` draws a solution to a PNG file, where the family
         has a picture (``vrpsolve solve --plot-dir``); ``None`` otherwise.
@@ -119,6 +123,7 @@ class Family:
     solvers: Mapping[str, str]
     generator: str
     choose: Callable[[Any, Sequence[str], float | None], str] | None = field(default=None)
+    diagnose: Callable[[Any], tuple[str, ...]] | None = field(default=None)
     plot: Callable[[Any, Any, Path], None] | None = field(default=None)
 
     def format_named(self, name: str) -> InstanceFormat | None:

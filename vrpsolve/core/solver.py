@@ -19,7 +19,8 @@ class Status(StrEnum):
     FEASIBLE = "feasible"
     """Feasible under the evaluator."""
     INFEASIBLE = "infeasible"
-    """The solver returned a solution that the evaluator rejects."""
+    """No feasible solution: the evaluator rejects the solver's answer, or the instance has
+    none (the solver proved it, or the data shows it; :attr:`Result.reason` says why)."""
     NO_SOLUTION = "no_solution"
     """The solver returned nothing within its limits."""
 
@@ -34,6 +35,9 @@ class SolverOutput:
     proved_optimal: bool = False
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    infeasible: str | None = None
+    """Why the solver proved that the instance has no feasible solution; ``None`` if it did
+    not."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,10 @@ class Result:
     ``violations``); ``None`` without a solution."""
     lower_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None
+    """Why the instance has no feasible solution (the solver's proof, or what its family's
+    diagnosis sees in the data); ``None`` when there is a feasible solution or no known
+    reason."""
 
     @property
     def feasible(self) -> bool:

@@ -16,7 +16,7 @@ from vrpsolve.routing.io.ortec import read_ortec
 from vrpsolve.routing.io.solomon import read_solomon
 from vrpsolve.routing.io.tsplib import read_atsp, read_tsp
 from vrpsolve.routing.io.vrplib import read_vrplib, write_vrplib
-from vrpsolve.routing.model import Evaluation, RoutingInstance, Solution, evaluate
+from vrpsolve.routing.model import Evaluation, RoutingInstance, Solution, diagnose, evaluate
 
 AUTO_PREFERENCE: tuple[str, ...] = (
     "pyvrp",
@@ -61,8 +61,9 @@ def choose(instance: RoutingInstance, capable: Sequence[str], time_limit: float 
 
 def record(name: str, solution: Solution | None, evaluation: Evaluation | None) -> dict[str, Any]:
     """The routing verdict: ``instance``, ``cost`` (``None`` without a solution), ``feasible``,
-    ``violations`` (``kind``, ``message``, ``route``, ``node``), ``routes`` (lists of node
-    indices), ``bks`` and ``gap`` (percent, for a bundled instance and a feasible solution)."""
+    ``violations`` (``kind``, ``message``, ``route``, ``node``), ``routes`` (each a
+    ``vehicle_type`` and its ``visits``, node indices, as in a JSON solution file), ``bks`` and
+    ``gap`` (percent, for a bundled instance and a feasible solution)."""
     cost = None if evaluation is None else evaluation.cost
     feasible = evaluation is not None and evaluation.feasible
     try:
@@ -75,7 +76,9 @@ def record(name: str, solution: Solution | None, evaluation: Evaluation | None) 
         "cost": cost,
         "feasible": feasible,
         "violations": violation_records(evaluation, "route", "node"),
-        "routes": solution.to_lists() if solution is not None else [],
+        "routes": []
+        if solution is None
+        else [{"vehicle_type": r.vehicle_type, "visits": list(r.visits)} for r in solution.routes],
         "bks": bks,
         "gap": None if gap is None else round(gap, 4),
     }
@@ -146,6 +149,7 @@ ROUTING = Family(
     },
     generator="vrpsolve.routing.generators:RoutingGenerator",
     choose=choose,
+    diagnose=diagnose,
 )
 """Vehicle routing: RouteFinder's variants, TSP and ATSP, judged by
 :func:`~vrpsolve.routing.model.evaluate` (total cost under the instance's convention)."""

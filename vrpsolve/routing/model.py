@@ -393,7 +393,10 @@ class Violation:
     ``unknown_vehicle_type``, ``capacity``, ``backhaul_order``, ``time_window``,
     ``route_duration``, ``route_length``, ``fleet_size``, ``depot_closing``."""
     message: str
+    """What is wrong, for people; routes are numbered from 1 as in ``.sol`` files
+    (``route #1``)."""
     route: int | None = None
+    """The route's index in :attr:`Solution.routes` (from 0), where one route is at fault."""
     node: int | None = None
 
 
@@ -470,7 +473,7 @@ def _check_load(
         violations.append(
             Violation(
                 "capacity",
-                f"route {index}: load {peak:g} exceeds capacity {capacity:g}",
+                f"route #{index + 1}: load {peak:g} exceeds capacity {capacity:g}",
                 route=index,
             )
         )
@@ -483,7 +486,7 @@ def _check_load(
                 violations.append(
                     Violation(
                         "backhaul_order",
-                        f"route {index}: linehaul customer {node} after backhaul customer "
+                        f"route #{index + 1}: linehaul customer {node} after backhaul customer "
                         f"{seen_pickup}",
                         route=index,
                         node=node,
@@ -527,8 +530,8 @@ def _check_schedule(
             violations.append(
                 Violation(
                     "time_window",
-                    f"route {index}: service at customer {node} starts at {begin:g}, after its "
-                    f"window closes at {late:g}",
+                    f"route #{index + 1}: service at customer {node} starts at {begin:g}, "
+                    f"after its window closes at {late:g}",
                     route=index,
                     node=node,
                 )
@@ -544,7 +547,7 @@ def _check_schedule(
             violations.append(
                 Violation(
                     "depot_closing",
-                    f"route {index}: returns to depot {end} at {time:g}, after it closes at "
+                    f"route #{index + 1}: returns to depot {end} at {time:g}, after it closes at "
                     f"{closing:g}",
                     route=index,
                     node=end,
@@ -591,7 +594,7 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
             violations.append(
                 Violation(
                     "unknown_vehicle_type",
-                    f"route {index}: vehicle type {route.vehicle_type} does not exist",
+                    f"route #{index + 1}: vehicle type {route.vehicle_type} does not exist",
                     route=index,
                 )
             )
@@ -601,7 +604,7 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
             violations.append(
                 Violation(
                     "unknown_node",
-                    f"route {index}: node {node} does not exist "
+                    f"route #{index + 1}: node {node} does not exist "
                     f"(the instance has nodes 0..{n - 1})",
                     route=index,
                     node=node,
@@ -616,7 +619,7 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
                 violations.append(
                     Violation(
                         "depot_visit",
-                        f"route {index}: depot {node} visited as a customer",
+                        f"route #{index + 1}: depot {node} visited as a customer",
                         route=index,
                         node=node,
                     )
@@ -635,7 +638,7 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
             violations.append(
                 Violation(
                     "route_length",
-                    f"route {index}: length {length:g} exceeds the limit {vt.max_distance:g}",
+                    f"route #{index + 1}: length {length:g} exceeds the limit {vt.max_distance:g}",
                     route=index,
                 )
             )
@@ -643,7 +646,8 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
             violations.append(
                 Violation(
                     "route_duration",
-                    f"route {index}: duration {duration:g} exceeds the limit {vt.max_duration:g}",
+                    f"route #{index + 1}: duration {duration:g} exceeds the limit "
+                    f"{vt.max_duration:g}",
                     route=index,
                 )
             )
@@ -672,3 +676,44 @@ def evaluate(instance: RoutingInstance, solution: Solution) -> Evaluation:
             )
     cost = _exact_sum(total_cost, scale) + fixed
     return Evaluation(cost=cost, violations=tuple(violations), routes=tuple(stats))
+
+
+def diagnose(instance: RoutingInstance) -> tuple[str, ...]:
+    """Reasons, visible in the data alone, why no solution of ``instance`` can be feasible.
+
+    Three checks, each a proof of infeasibility when it fires: a customer whose delivery or
+    pickup exceeds every vehicle type's capacity; a limited fleet whose total capacity is below
+    the total delivery (or pickup) demand; a customer that no vehicle can reach before its time
+    window closes, even leaving its depot at opening time. An empty tuple proves nothing.
+    """
+    reasons: list[str] = []
+    customers = np.flatnonzero(instance.customer_mask)
+    types = instance.vehicle_types
+    largest = max(vt.capacity for vt in types)
+    for name, demand in (("delivery", instance.delivery), ("pickup", instance.pickup)):
+        over = customers[demand[customers] > largest]
+        if over.size:
+            reasons.append(
+                f"customer {int(over[0])}: {name} {demand[over[0]]:g} exceeds every vehicle's "
+                f"capacity (largest {largest:g}; {over.size} such customer(s))"
+            )
+        if all(vt.num_available is not None for vt in types):
+            fleet = sum(vt.capacity * (vt.num_available or 0) for vt in types)
+            total = float(demand[customers].sum())
+            if total > fleet:
+                reasons.append(
+                    f"total {name} demand {total:g} exceeds the fleet's total capacity {fleet:g}"
+                )
+    windows = instance.time_windows
+    if windows is not None and customers.size:
+        starts = sorted({vt.start_depot for vt in types})
+        earliest = np.min(
+            [windows[d, 0] + instance.duration[d, customers] for d in starts], axis=0
+        )
+        late = customers[earliest > windows[customers, 1] + _TOLERANCE]
+        if late.size:
+            reasons.append(
+                f"customer {int(late[0])} cannot be reached before its time window closes at "
+                f"{windows[late[0], 1]:g} ({late.size} such customer(s))"
+            )
+    return tuple(reasons)

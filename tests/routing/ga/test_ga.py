@@ -64,12 +64,15 @@ def test_same_seed_same_result() -> None:
     assert runs[0].stats["iterations"] == 40
 
 
-def test_too_small_fleet_gives_no_solution() -> None:
-    """A fleet that cannot carry the demand yields no solution, never an infeasible one."""
+def test_too_small_fleet_gives_no_routes_and_the_reason() -> None:
+    """A fleet that cannot carry the demand yields no routes (never infeasible ones), and the
+    result says why no feasible solution exists."""
     base = _instance(6, 15)
     small = dataclasses.replace(base.vehicle_types[0], num_available=1)
     instance = dataclasses.replace(base, vehicle_types=(small,))
-    assert solve(instance, "ga", time_limit=0.2).status is Status.NO_SOLUTION
+    result = solve(instance, "ga", time_limit=0.2)
+    assert result.status is Status.INFEASIBLE and result.solution is None
+    assert result.reason is not None and "fleet's total capacity" in result.reason
 
 
 def test_binding_fleet_limit_respected() -> None:

@@ -56,13 +56,15 @@ def test_classic_backhaul_linehaul_first(engine: str, seed: int) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_infeasible_instance_gives_no_solution(engine: str) -> None:
-    """An instance without a feasible solution yields no solution, not an exception."""
+def test_infeasible_instance_gives_no_solution_and_the_reason(engine: str) -> None:
+    """An instance without a feasible solution yields no routes, not an exception, and the
+    status says it is infeasible, naming the unreachable customer."""
     windows = np.array([[0.0, 10.0], [0.0, 1.0], [0.0, 1.0]])
     distance = np.array([[0.0, 5.0, 5.0], [5.0, 0.0, 1.0], [5.0, 1.0, 0.0]])
     instance = RoutingInstance(name="late", distance=distance, time_windows=windows)
     result = solve(instance, engine, time_limit=0.2)
-    assert result.status is Status.NO_SOLUTION
+    assert result.status is Status.INFEASIBLE and result.solution is None
+    assert result.reason is not None and "cannot be reached" in result.reason
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -68,12 +68,14 @@ def test_deterministic_for_a_seed(solver: str) -> None:
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_too_small_fleet_gives_no_solution(solver: str) -> None:
-    """A fleet that cannot carry the demand yields no solution, never an infeasible one."""
+def test_too_small_fleet_is_infeasible_with_the_reason(solver: str) -> None:
+    """A fleet that cannot carry the demand: no routes, status infeasible, and the reason."""
     base = make_instance(seed=6, num_customers=15)
     small = dataclasses.replace(base.vehicle_types[0], num_available=1)
     instance = dataclasses.replace(base, vehicle_types=(small,))
-    assert solve(instance, solver).status is Status.NO_SOLUTION
+    result = solve(instance, solver)
+    assert result.status is Status.INFEASIBLE and result.solution is None
+    assert result.reason is not None and "exceeds the fleet's total capacity" in result.reason
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

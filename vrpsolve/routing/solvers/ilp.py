@@ -116,7 +116,12 @@ class _Context:
             "last_milp_status": last,
             "engine_cost": None if upper is None else upper / self.scale,
         }
-        return SolverOutput(solution, proved_optimal=proved, lower_bound=lower, stats=stats)
+        infeasible = None
+        if solution is None and last == "infeasible":
+            infeasible = f"the ILP has no feasible solution ({self.backend.name} proved it)"
+        return SolverOutput(
+            solution, proved_optimal=proved, lower_bound=lower, stats=stats, infeasible=infeasible
+        )
 
 
 def _cost_matrix(instance: RoutingInstance) -> tuple[FloatArray, float, bool]:
