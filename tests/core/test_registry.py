@@ -46,6 +46,14 @@ def test_auto_is_exact_when_small_else_strongest_engine(path, expected):
     assert choose_auto(bundled(path)) == expected
 
 
+@pytest.mark.parametrize(("seconds", "expected"), [(0.1, "pyvrp"), (1.0, "pyvrp"), (10.0, "ilp")])
+def test_auto_gives_the_ilp_only_a_budget_it_can_prove_in(seconds, expected):
+    """Under 10 s auto runs PyVRP even on a small instance (the ILP's best at 0.1 s was far
+    worse); from 10 s it proves the instance with the ILP."""
+    assert choose_auto(bundled("cvrp/E-n13-k4.vrp"), seconds) == expected
+    assert choose_auto(bundled("tsp/ch130.tsp"), seconds) == expected
+
+
 def test_auto_small_vrptw_goes_exact_and_open_routes_do_not():
     """A small VRPTW goes to the ILP; open routes, which it cannot model, go to PyVRP."""
     assert choose_auto(make_instance(seed=1, num_customers=12, time_windows=True)) == "ilp"
