@@ -132,7 +132,7 @@ def _settings(args: argparse.Namespace) -> tuple[Any, Any]:
     from vrpsolve.routing.neural.training import TrainConfig
 
     settings = _config_file(args.config)
-    model = settings.pop("model", args.solver)
+    model = settings.pop("model", "routefinder") if args.config else args.solver
     if model != args.solver:
         raise BadInput(f"{args.config}: a {model!r} config; train it with `train {model}`")
     flags = {name: getattr(args, name) for name in TRAIN_FLAGS if getattr(args, name) is not None}
@@ -304,8 +304,8 @@ def add_routing_trainers(trainers: Any) -> None:
         add_train_options(train, resumable=True)
         train.add_argument(
             "--config",
-            help=f'JSON object of training and model settings (its "model", if any, must be '
-            f"{name}); the options override it",
+            help=f'JSON object of training and model settings; its "model" (default '
+            f"routefinder) must be {name}; the options override it",
         )
         train.add_argument("--customers", type=int, help="customers per training instance")
         train.add_argument("--variants", help="preset or comma-separated variants")

@@ -100,8 +100,9 @@ def test_routefinder_refuses_bad_settings_and_writes_nothing(tmp_path, capsys):
     assert not out.exists() and not (tmp_path / "d.curve.csv").exists()
 
 
-def test_rrnco_trains_on_city_matrices(tmp_path):
-    """`train rrnco` trains the road-matrix policy; its checkpoint holds an RRNCO policy."""
+def test_rrnco_trains_on_city_matrices(tmp_path, capsys):
+    """`train rrnco` trains the road-matrix policy; its checkpoint holds an RRNCO policy; a
+    config without "model" is a routefinder one, refused."""
     from vrpsolve.routing.neural.checkpoints import load_checkpoint
     from vrpsolve.routing.neural.rrnco import RRNCOPolicy
 
@@ -109,6 +110,10 @@ def test_rrnco_trains_on_city_matrices(tmp_path):
     args = ["train", "rrnco", "--out", str(out), "--steps", "1", "--variants", "TSP,CVRP"]
     assert main([*args, "--source", "cities:train", *ROUTING]) == 0
     assert isinstance(load_checkpoint(out).policy, RRNCOPolicy)
+    config = tmp_path / "c.json"
+    config.write_text('{"customers": 5}')  # no "model": a routefinder config
+    assert main([*args, "--restart", "--config", str(config)]) == 2
+    assert "a 'routefinder' config" in capsys.readouterr().err
 
 
 def test_train_fine_tunes_with_and_without_adapter_attributes(tmp_path, capsys):

@@ -35,6 +35,13 @@ string ``meta``: format tag, policy kind, the network's name, size and links (ch
 loading), the parameters, whether it was learning, its counters (and OLPOMDP's traces and
 baseline) and its random generator's state, so a loaded policy routes and keeps learning exactly
 as the saved one would have. :func:`load_policy` reads either kind.
+
+Training runs
+-------------
+:func:`train_online` is one training simulation; :func:`train_segment` continues a policy's
+training by one more, up to a total simulated time, and reports its learning curve
+(:data:`CURVE_COLUMNS`) as it goes; :class:`TrainingProgress`, saved in a policy file's ``info``,
+says how far it has come (``vrpsolve train q-routing|olpomdp`` resumes from it).
 """
 
 from __future__ import annotations
