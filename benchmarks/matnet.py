@@ -5,7 +5,7 @@ score attention, pointer decoder) learns with POMO's shared baseline as rl4co's 
 does: every instance is rolled out from each of its nodes by sampling, and the advantage of a
 rollout is its reward minus the mean reward of its instance. The loop is written out here (no
 Lightning trainer), on one thread, for a wall-clock budget, so that the baseline gets the same CPU
-budget as ``vrpsolve train`` gives the RRNCO-style policy.
+budget as ``vrpsolve train rrnco`` gives the RRNCO-style policy.
 
 Data: ATSP instances drawn by :class:`~vrpsolve.routing.generators.RoutingGenerator` from a city
 source (default ``cities:train``): a depot and ``--customers`` customers, i.e. ``customers + 1``
@@ -211,7 +211,7 @@ def train(
     """Train for ``minutes`` of wall time (or ``max_steps``); returns the final training state.
 
     The PyVRP reference of the validation set is computed before the clock starts, as
-    ``vrpsolve train`` does; validation and checkpoints count against the budget.
+    ``vrpsolve train rrnco`` does; validation and checkpoints count against the budget.
     """
     from vrpsolve.routing.convert import to_routing_instance
     from vrpsolve.routing.neural.training import reference_costs

@@ -1,13 +1,15 @@
 """Graph commands: ``vrpsolve generate graph-search`` and ``generate path-query`` (instance
-files), and ``vrpsolve graph`` (train learned routing, answer queries, route paths).
+files), ``vrpsolve train graph-learned|path-learned`` (learned-routing checkpoints) and ``vrpsolve
+graph`` (answer queries, route paths).
 
 ``generate graph-search`` draws a vector dataset, builds a similarity graph and writes a
 graph-search file (``.npz``, see :mod:`vrpsolve.graphs.search.files`); ``generate path-query``
 writes a path-query file from a random geometric graph, a city's roads or a TNTP network (see
-:mod:`vrpsolve.graphs.paths.files`). ``graph train`` writes a learned-routing checkpoint, for
-nearest-neighbour search (from a graph-search file) or for path queries; ``graph query`` runs a
-graph-search solver on a file at a chosen DCS budget; ``graph paths`` builds a path-query
-instance and prints each path solver's success rate and stretch.
+:mod:`vrpsolve.graphs.paths.files`). ``train graph-learned`` trains nearest-neighbour routing on a
+graph-search file's training queries, ``train path-learned`` path routing on a network's (or a
+path-query file's) queries; ``graph query`` runs a graph-search solver on a file at a chosen DCS
+budget; ``graph paths`` builds a path-query instance and prints each path solver's success rate
+and stretch.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from .options import BadInput, split_option
+from .train import (
+    add_seed_option,
+    add_train_options,
+    curve_writer,
+    finish,
+    note,
+    progress_bar,
+    resuming,
+)
 
 EXIT_OK = 0
 DATASETS = ("gauss", "digits")
@@ -125,15 +136,21 @@ def cmd_generate_path_query(args: argparse.Namespace) -> int:
 
 # -- networks for path queries -------------------------------------------------------------------
 def _network(spec: str, args: argparse.Namespace) -> Any:
-    """The network ``spec`` names: ``rgg`` (with --nodes, --radius, --seed), a city or a file."""
-    from vrpsolve.graphs.paths.routers import geometric_network, osm_network
+    """The network ``spec`` names: ``rgg`` (with --nodes, --radius, --seed), a city, an OSM or a
+    TNTP network."""
+    from vrpsolve.graphs.paths.files import network_from_source
 
+    sized: dict[str, Any] = {}
     if spec == "rgg":
-        _at_least(args.nodes, 2, "--nodes")
+        nodes = 500 if args.nodes is None else args.nodes
+        _at_least(nodes, 2, "--nodes")
         if args.radius is not None and not (args.radius > 0 and math.isfinite(args.radius)):
             raise BadInput(f"--radius must be a positive number, got {args.radius}")
-        return geometric_network(args.nodes, args.radius, seed=args.seed)
-    return osm_network(spec)  # InputError names an unknown city or a bad file
+        sized = {"nodes": nodes, "radius": args.radius}
+    try:
+        return network_from_source(spec, seed=args.seed, **sized)[0]
+    except ValueError as error:  # an InputError names an unknown city or a bad file
+        raise BadInput(str(error)) from None
 
 
 def _queries(network: Any, count: int, seed: int) -> Any:
@@ -147,30 +164,28 @@ def _queries(network: Any, count: int, seed: int) -> Any:
 
 
 # -- train ---------------------------------------------------------------------------------------
-def cmd_graph_train(args: argparse.Namespace) -> int:
-    """Train learned routing on a graph-search file (``.npz``) or on a network for path queries."""
+def _train_checks(args: argparse.Namespace) -> None:
     _at_least(args.steps, 1, "--steps")
-    if not Path(args.out).parent.is_dir():
-        raise BadInput(f"{args.out}: the folder of --out does not exist")
-    if args.source.endswith(".npz"):
-        return _train_search(args)
-    return _train_paths(args)
+    resuming(args, resumable=False)
 
 
-def _train_search(args: argparse.Namespace) -> int:
+def cmd_train_graph_learned(args: argparse.Namespace) -> int:
+    """Train learned nearest-neighbour routing on a graph-search file's training queries."""
     from vrpsolve.graphs.search.algorithms import SimilarityGraph
     from vrpsolve.graphs.search.files import load_search_file
     from vrpsolve.graphs.search.learned import (
+        CURVE_COLUMNS,
         RoutingConfig,
         graph_fingerprint,
         save_checkpoint,
         train_routing,
     )
 
-    contents = load_search_file(args.source)
+    _train_checks(args)
+    contents = load_search_file(args.file)
     if contents.train_queries is None or contents.train_neighbours is None:
         raise BadInput(
-            f"{args.source}: no training queries in the file (build it with graph build)"
+            f"{args.file}: no training queries in the file (write it with generate graph-search)"
         )
     instance = contents.instance
     out_dim = min(instance.dim, 24) if args.out_dim is None else args.out_dim
@@ -179,50 +194,94 @@ def _train_search(args: argparse.Namespace) -> int:
     settings: dict[str, Any] = {"dim": instance.dim, "out_dim": out_dim, "budget": instance.budget}
     if args.steps is not None:
         settings["steps"] = args.steps
-    try:
-        config = RoutingConfig(**settings)
-        graph = SimilarityGraph.of(instance)
-        run = train_routing(
-            instance.base,
-            graph,
-            contents.train_queries,
-            contents.train_neighbours[:, 0],
-            config,
-            seed=args.seed,
-        )
-    except ValueError as error:
-        raise BadInput(f"{args.source}: {error}") from None
+    config = RoutingConfig(**settings)
+    say = note(args)
+    with (
+        curve_writer(args, CURVE_COLUMNS, resume=False) as curve,
+        progress_bar(args, config.steps, "step", "graph-learned") as bar,
+    ):
+
+        def record(validated: Any) -> None:
+            curve.write(validated.curve_row())
+            bar.update(validated.step - bar.n)
+            say(f"step {validated.step}: validation Recall@1 {validated.recall_at_1:.3f}")
+
+        try:
+            graph = SimilarityGraph.of(instance)
+            run = train_routing(
+                instance.base,
+                graph,
+                contents.train_queries,
+                contents.train_neighbours[:, 0],
+                config,
+                seed=args.seed,
+                log=record,
+            )
+        except ValueError as error:
+            raise BadInput(f"{args.file}: {error}") from None
     metadata = contents.metadata | {
         "instance": instance.name,
         "graph_fingerprint": graph_fingerprint(graph),
     }
     save_checkpoint(args.out, run, metadata)
     best = next(r for r in run.history if r.step == run.best_step)
-    print(
-        f"wrote {args.out}: validation Recall@1 {best.recall_at_1:.3f} at step {run.best_step}, "
-        f"{run.seconds:.1f} s"
+    return finish(
+        args,
+        f"validation Recall@1 {best.recall_at_1:.3f} at step {run.best_step} (kept), "
+        f"{run.seconds:.1f} s",
     )
-    return EXIT_OK
 
 
-def _train_paths(args: argparse.Namespace) -> int:
-    from vrpsolve.graphs.paths.routers import path_config, save_path_checkpoint, train_path_routing
+def _path_training(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The training instance ``SOURCE`` names (a network with seeded queries, or a path-query
+    file) and the checkpoint metadata saying what it was."""
+    from vrpsolve.graphs.paths.files import read_path_instance
 
+    if args.source.endswith(".npz"):
+        if any(value is not None for value in (args.nodes, args.radius, args.queries)):
+            raise BadInput(f"{args.source}: a path-query file brings its network and queries")
+        training = read_path_instance(args.source)
+        return training, {"files": [args.source], "queries": [training.num_queries]}
     network = _network(args.source, args)
-    training = _queries(network, args.queries, args.seed + 100)
+    count = 500 if args.queries is None else args.queries
+    training = _queries(network, count, args.seed + 100)
+    return training, {"networks": [network.name], "queries": [count], "seed": args.seed}
+
+
+def cmd_train_path_learned(args: argparse.Namespace) -> int:
+    """Train learned path routing on a network's (or a path-query file's) queries."""
+    from vrpsolve.graphs.paths.routers import (
+        PATH_CURVE_COLUMNS,
+        path_config,
+        save_path_checkpoint,
+        train_path_routing,
+    )
+
+    _train_checks(args)
+    training, metadata = _path_training(args)
     config = path_config() if args.steps is None else path_config(steps=args.steps)
-    try:
-        run = train_path_routing([training], config, seed=args.seed)
-    except ValueError as error:
-        raise BadInput(str(error)) from None
-    metadata = {"networks": [network.name], "queries": [training.num_queries], "seed": args.seed}
+    say = note(args)
+    with (
+        curve_writer(args, PATH_CURVE_COLUMNS, resume=False) as curve,
+        progress_bar(args, config.steps, "step", "path-learned") as bar,
+    ):
+
+        def record(validated: Any) -> None:
+            curve.write(validated.curve_row())
+            bar.update(validated.step - bar.n)
+            say(f"step {validated.step}: validation success {validated.success_rate:.3f}")
+
+        try:
+            run = train_path_routing([training], config, seed=args.seed, log=record)
+        except ValueError as error:
+            raise BadInput(f"{args.source}: {error}") from None
     save_path_checkpoint(args.out, run, metadata)
     best = next(r for r in run.history if r.step == run.best_step)
-    print(
-        f"wrote {args.out}: validation success {best.success_rate:.3f} at step {run.best_step}, "
-        f"{run.seconds:.1f} s"
+    return finish(
+        args,
+        f"validation success {best.success_rate:.3f} at step {run.best_step} (kept), "
+        f"{run.seconds:.1f} s",
     )
-    return EXIT_OK
 
 
 # -- query and paths -----------------------------------------------------------------------------
@@ -331,9 +390,7 @@ def add_graphs_generators(kinds: Any) -> None:
 
 def add_graph_parser(sub: Any) -> None:
     """Register ``vrpsolve graph`` and its subcommands."""
-    graph = sub.add_parser(
-        "graph", help="similarity-graph search and path queries: train, query, paths"
-    )
+    graph = sub.add_parser("graph", help="similarity-graph search and path queries: query, paths")
     commands = graph.add_subparsers(dest="graph_command", required=True)
 
     def add_network(p: argparse.ArgumentParser) -> None:
@@ -341,20 +398,6 @@ def add_graph_parser(sub: Any) -> None:
         p.add_argument("--radius", type=float, default=None, help="rgg: connection radius")
         p.add_argument("--queries", type=int, default=500, help="(source, target) queries")
         p.add_argument("--seed", type=int, default=0, help="seed of the network and queries")
-
-    train = commands.add_parser("train", help="train learned routing, write a checkpoint")
-    train.add_argument(
-        "source",
-        help="a graph-search file (.npz, nearest-neighbour routing), or for path routing "
-        "'rgg', a shipped city (monaco, krems, ...) or an OSM file",
-    )
-    train.add_argument("--out", required=True, help="checkpoint to write (.pt)")
-    train.add_argument("--steps", type=int, default=None, help="gradient steps")
-    train.add_argument(
-        "--out-dim", type=int, default=None, help="search: learned dimension (default min(24, d))"
-    )
-    add_network(train)
-    train.set_defaults(handler=cmd_graph_train)
 
     query = commands.add_parser("query", help="run a graph-search solver on an instance file")
     query.add_argument("instance", help="graph-search file (.npz)")
@@ -401,3 +444,43 @@ def add_graph_parser(sub: Any) -> None:
     )
     add_network(paths)
     paths.set_defaults(handler=cmd_graph_paths)
+
+
+def add_graphs_trainers(trainers: Any) -> None:
+    """Register ``vrpsolve train graph-learned`` and ``train path-learned``."""
+    search = trainers.add_parser(
+        "graph-learned",
+        help="learned nearest-neighbour routing on a graph-search file; refuses an existing --out",
+    )
+    search.add_argument("file", help="graph-search file with training queries (.npz)")
+    add_train_options(search, resumable=False)
+    search.add_argument("--steps", type=int, default=None, help="gradient steps (default 1000)")
+    search.add_argument(
+        "--out-dim", type=int, default=None, help="learned dimension (default min(24, d))"
+    )
+    add_seed_option(search, 0, "model initialisation and training rollouts")
+    search.set_defaults(handler=cmd_train_graph_learned)
+
+    paths = trainers.add_parser(
+        "path-learned",
+        help="learned greedy path routing on a network's queries; refuses an existing --out",
+    )
+    paths.add_argument(
+        "source",
+        help="'rgg' (random geometric graph), a shipped city (monaco, ...), an OSM file, a TNTP "
+        "network (SiouxFalls or a _net.tntp file), or a path-query file (.npz)",
+    )
+    add_train_options(paths, resumable=False)
+    paths.add_argument("--steps", type=int, default=None, help="gradient steps (default 600)")
+    paths.add_argument("--nodes", type=int, default=None, help="rgg: nodes (default 500)")
+    paths.add_argument("--radius", type=float, default=None, help="rgg: connection radius")
+    paths.add_argument(
+        "--queries",
+        type=int,
+        default=None,
+        help="training (source, target) queries drawn on a network (default 500)",
+    )
+    add_seed_option(
+        paths, 0, "rgg network, training queries (seed + 100), model initialisation, rollouts"
+    )
+    paths.set_defaults(handler=cmd_train_path_learned)

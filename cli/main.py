@@ -24,12 +24,12 @@ from vrpsolve.io import formats, read_instance, read_solution, write_solution
 from vrpsolve.report import evaluation_record, result_record
 
 from .flows import add_flows_generators
-from .graphs import add_graph_parser, add_graphs_generators
+from .graphs import add_graph_parser, add_graphs_generators, add_graphs_trainers
 from .options import BadInput, solver_options, split_option
 from .output import print_records
-from .packets import add_packets_generators, add_packets_parsers
+from .packets import add_packets_generators, add_packets_parsers, add_packets_trainers
 from .progress import time_budget_bar
-from .routing import add_routing_generators
+from .routing import add_routing_generators, add_routing_parsers, add_routing_trainers
 from .train import add_train_parser
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -359,8 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
         add_graphs_generators,
     ):
         add_generators(kinds)
+    trainers = add_train_parser(sub)
+    add_routing_trainers(trainers)
+    add_packets_trainers(trainers, add_format)
+    add_graphs_trainers(trainers)
+    add_routing_parsers(sub)
     add_packets_parsers(sub, add_format)
-    add_train_parser(sub)
     add_graph_parser(sub)
     return parser
 

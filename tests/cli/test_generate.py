@@ -1,11 +1,10 @@
-"""Tests for ``vrpsolve generate`` and ``vrpsolve train``: files, test sets, bad options."""
+"""Tests for ``vrpsolve generate``: files, test sets, bad options."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-import torch
 
 from vrpsolve.routing.io import read_instance
 from vrpsolve_cli.main import main
@@ -56,69 +55,6 @@ def test_generate_test_sets_writes_a_manifest(tmp_path):
     assert main([*args, "--sizes", "6", "--count", "2", "--quiet"]) == 0
     entries = json.loads((tmp_path / "manifest.json").read_text())["sets"]
     assert len(entries) == 21 and all((tmp_path / e["path"]).exists() for e in entries)
-
-
-def test_train_command_writes_a_checkpoint_and_refuses_bad_settings(tmp_path, capsys):
-    """`vrpsolve train` checkpoints a tiny run; bad settings or devices exit with 2."""
-    out = tmp_path / "p.pt"
-    args = ["train", "--out", str(out), "--customers", "5", "--batch-size", "2", "--steps", "1"]
-    args += ["--validation-size", "2", "--reference-time", "0.05", "--embed-dim", "8"]
-    args += ["--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
-    assert main(args) == 0 and out.exists()
-    assert "validation gap" in capsys.readouterr().out
-    exported = tmp_path / "policy.pt"
-    assert main(["export-policy", str(out), str(exported)]) == 0
-    assert exported.stat().st_size < out.stat().st_size
-    assert main(["export-policy", str(tmp_path / "none.pt"), str(tmp_path / "x.pt")]) == 2
-    config = tmp_path / "c.json"
-    config.write_text('{"batch_sise": 4}')
-    assert main(["train", "--out", str(tmp_path / "q.pt"), "--config", str(config)]) == 2
-    assert "batch_sise" in capsys.readouterr().err
-    for bonus in ("-1", "inf"):
-        assert main([*args[:2], str(tmp_path / "d.pt"), *args[3:], "--leader-bonus", bonus]) == 2
-        assert "--leader-bonus" in capsys.readouterr().err
-    unusable = ["gpu0", "cuda:99"] if torch.cuda.is_available() else ["gpu0", "cuda"]
-    for device in unusable:
-        assert main([*args[:2], str(tmp_path / "d.pt"), *args[3:], "--device", device]) == 2
-        assert f"device {device!r}" in capsys.readouterr().err
-    assert not (tmp_path / "d.pt").exists()
-
-
-def test_train_builds_the_rrnco_policy_on_city_matrices(tmp_path, capsys):
-    """`train --model rrnco` trains the road-matrix policy; an unknown model exits with 2."""
-    out = tmp_path / "r.pt"
-    args = ["train", "--out", str(out), "--model", "rrnco", "--customers", "5", "--steps", "1"]
-    args += ["--variants", "TSP,CVRP", "--source", "cities:train", "--batch-size", "2"]
-    args += ["--validation-size", "2", "--reference-time", "0.05", "--embed-dim", "8"]
-    args += ["--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
-    assert main(args) == 0
-    from vrpsolve.routing.neural.checkpoints import load_checkpoint
-    from vrpsolve.routing.neural.rrnco import RRNCOPolicy
-
-    assert isinstance(load_checkpoint(out).policy, RRNCOPolicy)
-    config = tmp_path / "c.json"
-    config.write_text('{"model": "matnet"}')
-    assert main(["train", "--out", str(tmp_path / "q.pt"), "--config", str(config)]) == 2
-    assert "matnet" in capsys.readouterr().err
-
-
-def test_train_fine_tunes_with_and_without_adapter_attributes(tmp_path, capsys):
-    """--init alone fine-tunes a policy; with --add-attributes it extends it for a new variant."""
-    base, tuned = tmp_path / "base.pt", tmp_path / "tuned.pt"
-    common = ["--customers", "5", "--batch-size", "2", "--steps", "1", "--validation-size", "2"]
-    common += ["--reference-time", "0.05"]
-    small = ["--embed-dim", "8", "--num-layers", "1", "--num-heads", "2", "--ff-hidden", "8"]
-    assert main(["train", "--out", str(base), *common, *small]) == 0
-    plain = tmp_path / "plain.pt"
-    assert main(["train", "--out", str(plain), "--init", str(base), *common]) == 0
-    from vrpsolve.routing.neural.checkpoints import load_checkpoint
-
-    assert load_checkpoint(plain).policy.attributes == load_checkpoint(base).policy.attributes
-    args = ["train", "--out", str(tuned), "--init", str(base), "--variants", "VRPMB"]
-    assert main([*args, "--add-attributes", "mixed_backhaul", *common]) == 0
-    assert load_checkpoint(tuned).policy.attributes[-1] == "mixed_backhaul"
-    assert main([*args, "--add-attributes", "warp_drive", *common]) == 2
-    assert "warp_drive" in capsys.readouterr().err
 
 
 def test_generate_pfar_writes_solvable_seeded_instances(tmp_path, capsys):

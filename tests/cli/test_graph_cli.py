@@ -1,5 +1,5 @@
-"""Tests for ``vrpsolve generate graph-search|path-query`` and ``vrpsolve graph`` (train, query,
-paths), and their bad-input errors."""
+"""Tests for ``vrpsolve generate graph-search|path-query`` and ``vrpsolve graph`` (query, paths),
+and their bad-input errors."""
 
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ def test_query_budget_replaces_the_files_budget(instance_file, capsys):
 def test_train_then_query_with_the_learned_policy(instance_file, tmp_path, capsys):
     """A checkpoint trained by the command routes the file's queries within the budget."""
     policy = tmp_path / "p.pt"
-    argv = ["graph", "train", instance_file, "--steps", "2", "--out-dim", "4", "--out", str(policy)]
-    assert main(argv) == 0
+    argv = ["train", "graph-learned", instance_file, "--steps", "2", "--out-dim", "4"]
+    assert main([*argv, "--out", str(policy)]) == 0
     assert "validation Recall@1" in capsys.readouterr().out
     argv = ["graph", "query", instance_file, "--solver", "graph-learned", "--policy", str(policy)]
     assert main([*argv, "--format", "json"]) == 0
@@ -75,7 +75,7 @@ def test_train_then_query_with_the_learned_policy(instance_file, tmp_path, capsy
 def test_paths_trains_and_compares_both_routers(tmp_path, capsys):
     """Path routing: a policy trained on one random geometric graph, both solvers on another."""
     policy = tmp_path / "rgg.pt"
-    argv = ["graph", "train", "rgg", "--nodes", "60", "--queries", "40", "--steps", "2"]
+    argv = ["train", "path-learned", "rgg", "--nodes", "60", "--queries", "40", "--steps", "2"]
     assert main([*argv, "--out", str(policy)]) == 0
     capsys.readouterr()
     argv = ["graph", "paths", "--nodes", "80", "--queries", "30", "--seed", "5"]

@@ -205,3 +205,32 @@ def test_bad_parameters_are_refused() -> None:
         OlpomdpPolicy(net, temperature=0.0)
     with pytest.raises(ValueError, match="baseline_rate"):
         OlpomdpPolicy(net, baseline_rate=2.0)
+
+
+def test_windows_are_reported_as_they_close_and_match_the_curve() -> None:
+    """`on_window` sees every window, in order, with the returned curve's means."""
+    net = small_grid(load=0.5, duration=200.0)
+    seen = []
+    curve = train_online(net, QRoutingPolicy(net), seed=3, window=50.0, on_window=seen.append)
+    assert [(w.end, w.mean_delivery_time) for w in seen] == curve
+    assert sum(w.delivered for w in seen) > 0 and all(w.dropped >= 0 for w in seen)
+
+
+def test_a_resumed_segment_continues_the_time_and_draws_new_traffic() -> None:
+    """`train_segment` trains up to the total duration; its first segment is `train_online`'s
+    run, a second one starts where it ended."""
+    from vrpsolve.packets.learning import TrainingProgress, train_segment
+
+    net = small_grid(load=0.5)
+    policy, reference = QRoutingPolicy(net, seed=2), QRoutingPolicy(net, seed=2)
+    rows: list[dict[str, float]] = []
+    done, _ = train_segment(
+        net, policy, TrainingProgress(), duration=100.0, seed=2, curve=rows.append
+    )
+    train_online(net, reference, duration=100.0, seed=2)
+    assert np.array_equal(policy.q_table(), reference.q_table())
+    assert (done.time, done.segments) == (100.0, 1) and rows[-1]["time"] == 100.0
+    done, _ = train_segment(net, policy, done, duration=150.0, seed=2, curve=rows.append)
+    assert (done.time, done.segments) == (150.0, 2) and rows[-1]["time"] == 150.0
+    with pytest.raises(ValueError, match="already trained"):
+        train_segment(net, policy, done, duration=150.0, seed=2)

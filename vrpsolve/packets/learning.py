@@ -35,15 +35,23 @@ string ``meta``: format tag, policy kind, the network's name, size and links (ch
 loading), the parameters, whether it was learning, its counters (and OLPOMDP's traces and
 baseline) and its random generator's state, so a loaded policy routes and keeps learning exactly
 as the saved one would have. :func:`load_policy` reads either kind.
+
+Training runs
+-------------
+:func:`train_online` is one training simulation; :func:`train_segment` continues a policy's
+training by one more, up to a total simulated time, and reports its learning curve
+(:data:`CURVE_COLUMNS`) as it goes; :class:`TrainingProgress`, saved in a policy file's ``info``,
+says how far it has come (``vrpsolve train q-routing|olpomdp`` resumes from it).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
@@ -682,10 +690,29 @@ class OlpomdpPolicy(_TabularPolicy):
 
 
 # -- training ------------------------------------------------------------------------------------
-class _DeliveryRecorder:
-    """Hooks that record each delivery (time, delivery time) and pass every event on."""
+@dataclass(frozen=True)
+class TrainingWindow:
+    """What happened in one window ``[start, end)`` of an online training run."""
 
-    def __init__(self, policy: object) -> None:
+    end: float
+    """Simulated time at the end of the window."""
+    mean_delivery_time: float
+    """Mean delivery time of the packets delivered in the window (``nan`` if none was)."""
+    delivered: int
+    dropped: int
+
+
+class _WindowRecorder:
+    """Hooks that pass every event on to the policy and tally deliveries and drops per window,
+    handing each window to ``on_window`` as soon as an event after it (or the end) closes it."""
+
+    def __init__(
+        self,
+        policy: object,
+        window: float,
+        duration: float,
+        on_window: Callable[[TrainingWindow], None] | None,
+    ) -> None:
         def bound(name: str) -> Callable[..., None] | None:
             method = getattr(policy, name, None)
             return method if callable(method) else None
@@ -694,8 +721,37 @@ class _DeliveryRecorder:
         self._arrival = bound("on_arrival")
         self._delivered = bound("on_delivered")
         self._dropped = bound("on_dropped")
-        self.deliveries: list[tuple[float, float]] = []
-        self.drops: list[tuple[float, DropReason]] = []
+        self._window, self._duration, self._on_window = window, duration, on_window
+        self._count = math.ceil(duration / window - 1e-9)
+        self._open = 0
+        self._sum, self._delivered_here, self._dropped_here = 0.0, 0, 0
+        self.windows: list[TrainingWindow] = []
+
+    def _advance(self, time: float) -> None:
+        """Close the windows before the one holding ``time``."""
+        index = min(int(time // self._window), self._count - 1)
+        while self._open < index:
+            self.close_window()
+
+    def close_window(self) -> None:
+        """Close the open window: record it, hand it on, open the next."""
+        hits = self._delivered_here
+        closed = TrainingWindow(
+            end=min((self._open + 1) * self._window, self._duration),
+            mean_delivery_time=self._sum / hits if hits else math.nan,
+            delivered=hits,
+            dropped=self._dropped_here,
+        )
+        self.windows.append(closed)
+        if self._on_window is not None:
+            self._on_window(closed)
+        self._open += 1
+        self._sum, self._delivered_here, self._dropped_here = 0.0, 0, 0
+
+    def finish(self) -> None:
+        """Close the windows still open at the end of the run."""
+        while self._open < self._count:
+            self.close_window()
 
     def on_forward(self, node: int, packet: Packet, neighbour: int, time: float) -> None:
         if self._forward is not None:
@@ -708,12 +764,15 @@ class _DeliveryRecorder:
             self._arrival(node, packet, previous, elapsed, time)
 
     def on_delivered(self, packet: Packet, time: float) -> None:
-        self.deliveries.append((time, time - packet.created))
+        self._advance(time)
+        self._sum += time - packet.created
+        self._delivered_here += 1
         if self._delivered is not None:
             self._delivered(packet, time)
 
     def on_dropped(self, packet: Packet, node: int, reason: DropReason, time: float) -> None:
-        self.drops.append((time, reason))
+        self._advance(time)
+        self._dropped_here += 1
         if self._dropped is not None:
             self._dropped(packet, node, reason, time)
 
@@ -724,6 +783,7 @@ def train_online(
     duration: float | None = None,
     seed: int = 0,
     window: float | None = None,
+    on_window: Callable[[TrainingWindow], None] | None = None,
 ) -> list[tuple[float, float]]:
     """Route ``network``'s traffic with ``policy``, which learns as it routes; its learning curve.
 
@@ -743,6 +803,8 @@ def train_online(
         Seed of the traffic.
     window
         Length of the curve's windows; ``duration / 20`` by default.
+    on_window
+        Called with each :class:`TrainingWindow` while the simulation runs, as it closes.
 
     Returns
     -------
@@ -756,16 +818,101 @@ def train_online(
     window = duration / 20 if window is None else float(window)
     if not (math.isfinite(window) and window > 0):
         raise ValueError(f"window must be positive and finite, got {window!r}")
-    recorder = _DeliveryRecorder(policy)
+    recorder = _WindowRecorder(policy, window, duration, on_window)
     Simulation(replace(network, duration=duration, warmup=0.0), seed=seed, hooks=recorder).run(
         policy
     )
-    count = math.ceil(duration / window - 1e-9)
-    sums = np.zeros(count)
-    hits = np.zeros(count)
-    for time, trip in recorder.deliveries:
-        k = min(int(time // window), count - 1)
-        sums[k] += trip
-        hits[k] += 1
-    means = np.divide(sums, hits, out=np.full(count, math.nan), where=hits > 0)
-    return [(min((k + 1) * window, duration), float(means[k])) for k in range(count)]
+    recorder.finish()
+    return [(w.end, w.mean_delivery_time) for w in recorder.windows]
+
+
+CURVE_COLUMNS = ("time", "seconds", "mean_delivery_time", "delivered", "dropped")
+"""The learning curve's columns, one row per window: simulated time trained at its end (all
+segments together), wall-clock seconds, mean delivery time of the packets delivered in it
+(``nan`` if none was), packets delivered and packets dropped."""
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """How far a saved policy's online training has come, kept in its file (``info``)."""
+
+    time: float = 0.0
+    """Simulated time trained, all segments together."""
+    segments: int = 0
+    """Training simulations run so far."""
+    seconds: float = 0.0
+    """Wall-clock seconds they took."""
+
+
+def training_progress(path: str | Path) -> TrainingProgress:
+    """The :class:`TrainingProgress` saved with a policy file (none for a file without it)."""
+    meta, _ = read_policy_file(path)
+    saved = meta.get("info", {}).get("training", {})
+    try:
+        return TrainingProgress(**saved)
+    except TypeError as exc:
+        raise InputError(f"bad training progress ({exc})", path) from None
+
+
+def train_segment(
+    network: PacketNetwork,
+    policy: QRoutingPolicy | OlpomdpPolicy,
+    progress: TrainingProgress,
+    *,
+    duration: float,
+    seed: int,
+    window: float | None = None,
+    curve: Callable[[dict[str, float]], None] | None = None,
+) -> tuple[TrainingProgress, list[TrainingWindow]]:
+    """Continue a policy's online training until it has learned for ``duration`` in all.
+
+    One :func:`train_online` simulation of the time left, its traffic drawn from ``seed +
+    progress.segments`` (so a first segment is the same run as ``train_online(..., seed=seed)``
+    and a resumed one sees new traffic).
+
+    Parameters
+    ----------
+    network, policy
+        The network, and the (unfrozen) policy that learns on it.
+    progress
+        The policy's training so far.
+    duration
+        Simulated time to have trained for in all, more than ``progress.time``.
+    seed
+        The run's seed.
+    window
+        Length of the curve's windows; a twentieth of the segment by default.
+    curve
+        Called with a row of :data:`CURVE_COLUMNS` as each window closes.
+
+    Returns
+    -------
+    tuple of TrainingProgress and list of TrainingWindow
+        The progress after the segment, and its windows.
+    """
+    remaining = float(duration) - progress.time
+    if not remaining > 0:
+        raise ValueError(f"already trained for {progress.time:g}, not less than {duration:g}")
+    start = time.perf_counter()
+    windows: list[TrainingWindow] = []
+
+    def record(closed: TrainingWindow) -> None:
+        windows.append(closed)
+        if curve is not None:
+            curve(
+                {
+                    "time": progress.time + closed.end,
+                    "seconds": progress.seconds + time.perf_counter() - start,
+                    "mean_delivery_time": closed.mean_delivery_time,
+                    "delivered": closed.delivered,
+                    "dropped": closed.dropped,
+                }
+            )
+
+    train_online(network, policy, remaining, seed + progress.segments, window, record)
+    done = TrainingProgress(
+        progress.time + remaining,
+        progress.segments + 1,
+        progress.seconds + time.perf_counter() - start,
+    )
+    return done, windows

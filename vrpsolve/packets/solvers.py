@@ -4,12 +4,17 @@ The static policies route on shortest paths (by hops or by latency). The learnin
 OLPOMDP) learn online while routing simulated traffic on the instance for ``training_duration``
 simulated time units (default: the network's own duration), then are frozen and returned; the
 evaluator (:func:`~vrpsolve.packets.simulator.evaluate_policy`) simulates the frozen policy.
+Given ``policy`` (a file ``vrpsolve train q-routing|olpomdp`` wrote, or the name of one in
+``policies/packet-routing/``), they load it instead, frozen, and do not train.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from vrpsolve.catalog import policies_dir
+from vrpsolve.core.errors import InputError, InvalidOptionError
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.packets.model import PACKET_ATTRIBUTES, PacketNetwork
@@ -21,6 +26,16 @@ TRAINING_DURATION = SolverOption(
     "simulated time units of online learning (default: the network's duration)",
     minimum=0,
 )
+
+POLICY = SolverOption(
+    "policy",
+    str,
+    None,
+    "a saved policy (path, or a name in policies/packet-routing/): route with it, no training",
+)
+
+POLICY_DIR = policies_dir() / "packet-routing"
+"""The shipped packet-routing policies (``<name>.npz``)."""
 
 
 class _PacketSolver(Solver):
@@ -57,15 +72,18 @@ class QRoutingSolver(_PacketSolver):
 
     name: ClassVar[str] = "q-routing"
     summary: ClassVar[str] = "Q-routing, learned online on simulated traffic, then frozen"
-    options = (TRAINING_DURATION,)
+    options = (TRAINING_DURATION, POLICY)
 
     def run(
         self, instance: PacketNetwork, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Learn for ``training_duration`` simulated time units, then freeze."""
+        """Learn for ``training_duration`` simulated time units, then freeze (or load
+        ``policy``)."""
         from vrpsolve.packets.learning import QRoutingPolicy
 
         options = check_options(self, options)
+        if options["policy"] is not None:
+            return _loaded(self, instance, QRoutingPolicy, options)
         policy = QRoutingPolicy(instance, seed=seed)
         return _trained(instance, policy, seed, options["training_duration"])
 
@@ -78,15 +96,19 @@ class OlpomdpSolver(_PacketSolver):
     options = (
         SolverOption("shaping", bool, True, "penalise routing loops while learning"),
         TRAINING_DURATION,
+        POLICY,
     )
 
     def run(
         self, instance: PacketNetwork, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Learn for ``training_duration`` simulated time units (``shaping`` on by default)."""
+        """Learn for ``training_duration`` simulated time units (``shaping`` on by default), or
+        load ``policy``."""
         from vrpsolve.packets.learning import OlpomdpPolicy
 
         options = check_options(self, options)
+        if options["policy"] is not None:
+            return _loaded(self, instance, OlpomdpPolicy, options)
         policy = OlpomdpPolicy(instance, shaping=options["shaping"], seed=seed)
         return _trained(instance, policy, seed, options["training_duration"])
 
@@ -98,3 +120,17 @@ def _trained(instance: PacketNetwork, policy: Any, seed: int, training_duration:
     curve = train_online(instance, policy, duration=duration, seed=seed + 1)
     policy.freeze()
     return SolverOutput(policy, stats={"training_duration": duration, "curve_points": len(curve)})
+
+
+def _loaded(solver: Solver, instance: PacketNetwork, kind: Any, options: dict[str, Any]):
+    """The saved policy ``options["policy"]`` names, of ``kind``, frozen for ``instance``."""
+    if options["training_duration"] is not None:
+        raise InvalidOptionError(f"{solver.name}: give policy or training_duration, not both")
+    name = options["policy"]
+    path = Path(name)
+    if not path.is_file() and (POLICY_DIR / f"{name}.npz").is_file():
+        path = POLICY_DIR / f"{name}.npz"
+    if not path.is_file():
+        raise InputError(f"no {solver.name} policy file here", path)
+    policy = kind.load(path, instance).freeze()
+    return SolverOutput(policy, stats={"policy": str(path)})

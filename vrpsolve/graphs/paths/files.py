@@ -192,6 +192,63 @@ def _tntp_source(source: str) -> Path | None:
     return shipped if "/" not in source and shipped.is_file() else None
 
 
+def network_from_source(
+    source: str | Path,
+    *,
+    seed: int = 0,
+    nodes: int | None = None,
+    radius: float | None = None,
+) -> tuple[PathQueryInstance, dict[str, Any]]:
+    """The query-less network ``source`` names, and metadata saying how it was built.
+
+    Parameters
+    ----------
+    source
+        ``"rgg"``: a random geometric (wireless) graph of ``nodes`` nodes and ``radius``
+        (:func:`~vrpsolve.graphs.paths.routers.geometric_network`, seeded by ``seed``); a TNTP
+        network, as a ``.tntp`` path or a shipped network's name (``SiouxFalls``;
+        :func:`~vrpsolve.graphs.paths.routers.tntp_network`, free-flow times as lengths); else
+        a shipped OSM city (``monaco``) or an OSM file
+        (:func:`~vrpsolve.graphs.paths.routers.osm_network`).
+    seed
+        Seed of the random graph.
+    nodes, radius
+        Size and connection radius of a random geometric graph (``radius`` defaults to
+        :func:`~vrpsolve.graphs.paths.routers.default_radius`); only for ``"rgg"``.
+
+    Raises
+    ------
+    ValueError
+        For ``nodes`` or ``radius`` with another source, or ``"rgg"`` without ``nodes``.
+    InputError
+        For a network file that is missing or unreadable.
+    """
+    from vrpsolve.graphs.paths.routers import (
+        geometric_network,
+        osm_network,
+        osm_path,
+        tntp_network,
+    )
+
+    text = str(source)
+    metadata: dict[str, Any] = {}
+    if text == "rgg":
+        if nodes is None:
+            raise ValueError("source 'rgg' needs nodes")
+        return geometric_network(nodes, radius, seed=seed), {"network": "geometric_network"}
+    if nodes is not None or radius is not None:
+        raise ValueError(f"nodes and radius apply to source 'rgg' only, not {text!r}")
+    tntp = _tntp_source(text)
+    file = tntp if tntp is not None else osm_path(text)
+    if not file.is_file():
+        raise InputError("no such network file", file)
+    network = tntp_network(file) if tntp is not None else osm_network(file)
+    metadata["network"] = "tntp_network" if tntp is not None else "osm_network"
+    metadata["source_file"] = file.name
+    metadata["source_sha256"] = _sha256(file)
+    return network, metadata
+
+
 def build_path_file(
     source: str | Path,
     queries: int,
@@ -205,13 +262,8 @@ def build_path_file(
 
     Parameters
     ----------
-    source
-        ``"rgg"``: a random geometric (wireless) graph of ``nodes`` nodes and ``radius``
-        (:func:`~vrpsolve.graphs.paths.routers.geometric_network`, seeded by ``seed``); a TNTP
-        network, as a ``.tntp`` path or a shipped network's name (``SiouxFalls``;
-        :func:`~vrpsolve.graphs.paths.routers.tntp_network`, free-flow times as lengths); else
-        a shipped OSM city (``monaco``) or an OSM file
-        (:func:`~vrpsolve.graphs.paths.routers.osm_network`).
+    source, nodes, radius
+        The network, as :func:`network_from_source` reads them.
     queries
         Number of seeded (source, target) queries
         (:func:`~vrpsolve.graphs.paths.routers.with_queries`, seeded by ``seed``).
@@ -219,43 +271,20 @@ def build_path_file(
         Seed of the queries (and of the random graph).
     path
         The ``.npz`` file to write.
-    nodes, radius
-        Size and connection radius of a random geometric graph (``radius`` defaults to
-        :func:`~vrpsolve.graphs.paths.routers.default_radius`); only for ``"rgg"``.
 
     Returns
     -------
     PathQueryInstance
         The instance written.
     """
-    from vrpsolve.graphs.paths.routers import (
-        geometric_network,
-        osm_network,
-        osm_path,
-        tntp_network,
-        with_queries,
-    )
+    from vrpsolve.graphs.paths.routers import with_queries
 
-    text = str(source)
-    call: dict[str, Any] = {"source": text, "queries": queries, "seed": seed}
-    metadata: dict[str, Any] = {"built_by": "vrpsolve.graphs.paths.files.build_path_file"}
-    if text == "rgg":
-        if nodes is None:
-            raise ValueError("source 'rgg' needs nodes")
-        network = geometric_network(nodes, radius, seed=seed)
+    network, built = network_from_source(source, seed=seed, nodes=nodes, radius=radius)
+    call: dict[str, Any] = {"source": str(source), "queries": queries, "seed": seed}
+    if str(source) == "rgg":
         call.update(nodes=nodes, radius=radius)
-        metadata["network"] = "geometric_network"
-    else:
-        if nodes is not None or radius is not None:
-            raise ValueError(f"nodes and radius apply to source 'rgg' only, not {text!r}")
-        tntp = _tntp_source(text)
-        file = tntp if tntp is not None else osm_path(text)
-        if not file.is_file():
-            raise InputError("no such network file", file)
-        network = tntp_network(file) if tntp is not None else osm_network(file)
-        metadata["network"] = "tntp_network" if tntp is not None else "osm_network"
-        metadata["source_file"] = file.name
-        metadata["source_sha256"] = _sha256(file)
+    metadata: dict[str, Any] = {"built_by": "vrpsolve.graphs.paths.files.build_path_file"}
+    metadata.update(built)
     instance = with_queries(network, queries, seed=seed)
     metadata.update(
         call=call,

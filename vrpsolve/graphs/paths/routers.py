@@ -399,6 +399,16 @@ def learned_paths(model: RoutingModel, instance: PathQueryInstance) -> PathSolut
     return greedy_paths(instance, vertex_vectors(model, instance))
 
 
+PATH_CURVE_COLUMNS = (
+    "step",
+    "seconds",
+    "loss",
+    "validation_success_rate",
+    "validation_mean_stretch",
+)
+"""The learning curve's columns (:meth:`PathTrainingRecord.curve_row`)."""
+
+
 @dataclass(frozen=True)
 class PathTrainingRecord:
     """Validation figures of the policy after ``step`` gradient steps."""
@@ -407,8 +417,19 @@ class PathTrainingRecord:
     success_rate: float
     mean_stretch: float
     loss: float
+    """Loss of the last gradient step (``nan`` before the first)."""
     seconds: float
     """Wall-clock seconds since training started."""
+
+    def curve_row(self) -> dict[str, float]:
+        """The record as a row of :data:`PATH_CURVE_COLUMNS`."""
+        return {
+            "step": self.step,
+            "seconds": self.seconds,
+            "loss": self.loss,
+            "validation_success_rate": self.success_rate,
+            "validation_mean_stretch": self.mean_stretch,
+        }
 
 
 def path_config(**settings: Any) -> RoutingConfig:

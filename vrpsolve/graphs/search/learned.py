@@ -100,6 +100,10 @@ class RoutingConfig:
             raise ValueError(f"out_dim must be in 1..dim={self.dim}, got {self.out_dim}")
 
 
+CURVE_COLUMNS = ("step", "seconds", "loss", "validation_recall_at_1")
+"""The learning curve's columns (:meth:`TrainingRecord.curve_row`)."""
+
+
 @dataclass(frozen=True)
 class TrainingRecord:
     """Validation Recall@1 of the policy after ``step`` gradient steps."""
@@ -107,8 +111,18 @@ class TrainingRecord:
     step: int
     recall_at_1: float
     loss: float
+    """Loss of the last gradient step (``nan`` before the first)."""
     seconds: float
     """Wall-clock seconds since training started."""
+
+    def curve_row(self) -> dict[str, float]:
+        """The record as a row of :data:`CURVE_COLUMNS`."""
+        return {
+            "step": self.step,
+            "seconds": self.seconds,
+            "loss": self.loss,
+            "validation_recall_at_1": self.recall_at_1,
+        }
 
 
 class _ConvBlock(nn.Module):
@@ -571,8 +585,11 @@ def save_checkpoint(
 
     ``metadata`` should say how to rebuild the training data (for search: dataset name and seed,
     builder settings, and :func:`graph_fingerprint` of the training graph). ``kind`` names what
-    the model routes (:data:`CHECKPOINT_KIND` for search; path routing has its own).
+    the model routes (:data:`CHECKPOINT_KIND` for search; path routing has its own). The file
+    is written atomically.
     """
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
     torch.save(
         {
             "kind": kind,
@@ -583,8 +600,9 @@ def save_checkpoint(
             "seconds": run.seconds,
             "metadata": metadata,
         },
-        Path(path),
+        partial,
     )
+    partial.replace(path)
 
 
 def load_checkpoint(

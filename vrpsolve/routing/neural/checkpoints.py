@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from pickle import UnpicklingError
 from typing import Any
 
 import torch
@@ -54,8 +55,10 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read a checkpoint written by :func:`save_checkpoint` (tensors and plain data only)."""
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, KeyError) as error:
+    except (OSError, RuntimeError, KeyError, EOFError, ValueError, UnpicklingError) as error:
         raise ValueError(f"{path}: not a vrpsolve policy checkpoint ({error})") from None
+    if not isinstance(payload, dict) or "model_config" not in payload:
+        raise ValueError(f"{path}: not a vrpsolve routing policy checkpoint")
     config = dict(payload["model_config"])
     config["attributes"] = tuple(config["attributes"])
     policy_class, config_class = MODELS[payload.get("model", "routefinder")]

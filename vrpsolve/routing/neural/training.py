@@ -6,8 +6,9 @@ instance's starts as the shared baseline (optionally with a bonus on each instan
 ``leader_bonus``). Advantages are divided by a running mean of each variant's cost, so that
 variants with longer routes do not dominate the gradient (per-variant reward normalisation).
 Every ``validate_every`` steps the policy is run greedily with all starts on a fixed validation
-set, its gap to PyVRP solutions of that set is printed per variant, and a checkpoint is written.
-Instances are drawn on the CPU and moved to the training device.
+set, its gap to PyVRP solutions of that set is logged per variant, a checkpoint is written, and
+a row goes to the learning curve (:data:`CURVE_COLUMNS`). Instances are drawn on the CPU and
+moved to the training device.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from vrpsolve.routing.neural.checkpoints import Checkpoint, Policy, load_checkpo
 from vrpsolve.routing.neural.decoding import rollout
 from vrpsolve.routing.neural.model import ModelConfig, RoutingPolicy
 from vrpsolve.routing.neural.rrnco import RRNCOConfig, RRNCOPolicy
+
+CURVE_COLUMNS = ("step", "seconds", "loss", "mean_cost", "validation_gap")
+"""The learning curve's columns: gradient steps, wall-clock seconds (all runs of the checkpoint
+together), the mean loss and mean rollout cost of the steps since the previous row (``nan`` where
+there were none), and the mean validation gap to PyVRP (%)."""
 
 
 @dataclass(frozen=True)
@@ -155,11 +161,15 @@ def train(
     resume: bool = True,
     initial: Policy | None = None,
     log: Callable[[str], None] = print,
+    curve: Callable[[dict[str, float]], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Checkpoint:
     """Train (or continue training) a policy, checkpointing to ``out``; returns the last one.
 
     ``initial`` starts from a trained policy (fine-tuning; its sizes replace ``model_config``)
-    instead of random weights, unless ``out`` exists and ``resume`` is set.
+    instead of random weights, unless ``out`` exists and ``resume`` is set. ``log`` takes the
+    progress lines, ``curve`` a row of :data:`CURVE_COLUMNS` after each checkpoint, and
+    ``progress`` the step count after each gradient step; none of them changes the training.
     """
     torch.set_num_threads(config.threads)
     device = training_device(config.device)
@@ -197,6 +207,8 @@ def train(
     sampler = rng if device.type == "cpu" else torch.Generator(device).manual_seed(seed)
     began = time.perf_counter() - state.seconds
     first_step, run_started = state.step, time.perf_counter()
+    losses = torch.zeros(2, device=device)  # sums of loss and mean cost since the last row
+    summed = 0
 
     def checkpoint_now() -> Checkpoint:
         state.seconds = time.perf_counter() - began
@@ -217,6 +229,17 @@ def train(
         )
         made = Checkpoint(policy, asdict(config), asdict(state), optimizer.state_dict())
         save_checkpoint(made, out)
+        if curve is not None:
+            loss, cost = (losses / summed).tolist() if summed else (math.nan, math.nan)
+            curve(
+                {
+                    "step": state.step,
+                    "seconds": state.seconds,
+                    "loss": loss,
+                    "mean_cost": cost,
+                    "validation_gap": gaps["mean"],
+                }
+            )
         return made
 
     made = None
@@ -233,7 +256,11 @@ def train(
         torch.nn.utils.clip_grad_norm_(policy.parameters(), config.max_grad_norm)
         optimizer.step()
         state.step += 1
+        losses += torch.stack([loss.detach(), -reward.mean().detach()])
+        summed += 1
         made = None
+        if progress is not None:
+            progress(state.step)
         if state.step % config.log_every == 0:
             pace = (time.perf_counter() - run_started) / (state.step - first_step)
             log(
@@ -242,6 +269,8 @@ def train(
             )
         if state.step % config.validate_every == 0:
             made = checkpoint_now()
+            losses.zero_()
+            summed = 0
     return made or checkpoint_now()
 
 

@@ -55,7 +55,9 @@ def load_policy(name_or_path: str) -> Any:
     if not path.suffix:
         path = POLICIES_DIR / f"{name_or_path}.pt"
     if not path.exists():
-        raise InputError("no policy checkpoint here (train one with `vrpsolve train`)", path)
+        raise InputError(
+            "no policy checkpoint here (train one with `vrpsolve train routefinder|rrnco`)", path
+        )
     policy = load_checkpoint(path).policy
     policy.eval()
     return policy
