@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import read_text, to_int, to_number
+from vrpsolve.flows.model import MAX_NODES
 
 _TNTP_LINK_COLUMNS = ("init node", "term node", "capacity", "length", "free-flow time")
 """The leading columns every TNTP link line must have (``b``, ``power``, speed, toll and link
@@ -215,8 +216,8 @@ def read_tntp_network(path: str | Path, *, trips: bool = True) -> TntpNetwork:
     m = _tntp_count(metadata, "NUMBER OF LINKS", path)
     zones = _tntp_count(metadata, "NUMBER OF ZONES", path, default=0)
     first_thru = _tntp_count(metadata, "FIRST THRU NODE", path, default=1)
-    if n < 2:
-        raise InputError(f"<NUMBER OF NODES> must be at least 2, got {n}", path)
+    if not 2 <= n <= MAX_NODES:
+        raise InputError(f"<NUMBER OF NODES> must be in 2..{MAX_NODES}, got {n}", path)
     if zones > n:
         raise InputError(f"<NUMBER OF ZONES> {zones} exceeds <NUMBER OF NODES> {n}", path)
     rows: list[tuple[float, ...]] = []
