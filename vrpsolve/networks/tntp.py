@@ -19,7 +19,11 @@ from numpy.typing import NDArray
 
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import read_text, to_int, to_number
-from vrpsolve.flows.model import MAX_NODES
+
+MAX_NODES = 100_000
+"""The most nodes a TNTP network may declare (``<NUMBER OF NODES>``), checked before anything
+per node is built; flow admission allows as many. The largest bundled network (Anaheim) has
+416."""
 
 _TNTP_LINK_COLUMNS = ("init node", "term node", "capacity", "length", "free-flow time")
 """The leading columns every TNTP link line must have (``b``, ``power``, speed, toll and link
