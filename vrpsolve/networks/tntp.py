@@ -191,7 +191,10 @@ def _tntp_trips(path: Path, zones: int, notes: list[str]) -> tuple[tuple[int, in
             trips[(origin, target)] = value
             if origin == target:
                 diagonal += value
-    total = math.fsum(trips.values())
+    try:
+        total = math.fsum(trips.values())
+    except OverflowError:  # finite trips whose sum is not
+        total = math.inf
     if "TOTAL OD FLOW" in metadata:
         where, text = metadata["TOTAL OD FLOW"]
         stated = to_number(text, path, where, "<TOTAL OD FLOW>")
