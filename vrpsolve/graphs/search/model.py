@@ -37,7 +37,8 @@ when some edge has no reverse edge."""
 
 def _frozen(value: object, dtype: type, what: str, ndim: int) -> NDArray:
     try:
-        array: NDArray = np.array(value, dtype=dtype, order="C")
+        with np.errstate(over="ignore"):  # a float32 overflow is an infinity, refused below
+            array: NDArray = np.array(value, dtype=dtype, order="C")
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a numeric array") from None
     if array.ndim != ndim:
