@@ -37,7 +37,7 @@ from vrpsolve.packets.model import PacketNetwork
 from vrpsolve.routing.model import RoutingInstance
 from vrpsolve_cli.main import main
 
-MUTANTS = int(os.environ.get("VRPSOLVE_FUZZ_MUTANTS", "150"))
+MUTANTS = int(os.environ.get("VRPSOLVE_FUZZ_MUTANTS", "300"))
 """Mutants per format."""
 
 TIME_LIMIT = 2.0
