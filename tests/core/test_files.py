@@ -1,14 +1,24 @@
-"""Tests for the file helpers: atomic writes and number formatting."""
+"""Tests for the file helpers: atomic writes, number formatting and the finiteness check."""
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import stat
 from pathlib import Path
 
 import pytest
 
-from vrpsolve.core.files import atomic_writer, format_number, write_bytes_atomic, write_text_atomic
+from vrpsolve.core.errors import InputError
+from vrpsolve.core.files import (
+    atomic_writer,
+    check_finite,
+    format_number,
+    to_number,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 
 
 def test_atomic_write_replaces_content(tmp_path):
@@ -83,3 +93,31 @@ def test_failed_atomic_write_leaves_the_old_file(tmp_path: Path) -> None:
         raise RuntimeError("interrupted")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.bin"]
+
+
+def test_check_finite_names_the_field_and_entry():
+    """A model's check is a ValueError naming the entry; a reader's names file and line too."""
+    check_finite([[1.0, math.inf]], "windows", unlimited=True)
+    with pytest.raises(ValueError, match=r"^distance\[1, 0\] must be finite, got nan$"):
+        check_finite([[0.0, 1.0], [math.nan, 0.0]], "distance")
+    with pytest.raises(ValueError, match=r"must be a number or \+inf, got -inf"):
+        check_finite([-math.inf], "capacity", unlimited=True)
+    with pytest.raises(InputError) as caught:
+        check_finite(math.inf, "XCOORD.", "C101.txt", 10)
+    assert str(caught.value) == "C101.txt:10: XCOORD. must be finite, got inf"
+
+
+@pytest.mark.parametrize(
+    ("token", "unlimited", "problem"),
+    [
+        ("nan", True, "non-numeric token 'nan' in DEMAND"),
+        ("inf", False, "DEMAND must be finite, got inf"),
+        ("1e999", False, "DEMAND must be finite, got inf"),
+        ("-inf", True, "DEMAND must be a number or +inf, got -inf"),
+    ],
+)
+def test_to_number_refuses_what_is_not_finite(token, unlimited, problem):
+    """NaN never reads; an infinity only as +inf where unlimited."""
+    with pytest.raises(InputError, match=re.escape(problem)):
+        to_number(token, "f.vrp", 3, "DEMAND", unlimited=unlimited)
+    assert to_number("inf", "f.vrp", 3, "DEMAND", unlimited=True) == math.inf

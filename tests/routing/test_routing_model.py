@@ -242,3 +242,41 @@ def test_attribute_names_are_declared():
     )
     assert instance.active_attributes() <= ATTRIBUTES
     assert len(instance.active_attributes()) == len(ATTRIBUTES) - 2  # all but mixed, asymmetric
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"delivery": [0, 1, math.nan, 1, 1]}, r"delivery\[2\] must be finite, got nan"),
+        ({"coords": [[0, 0]] * 4 + [[-math.inf, 0]]}, r"coords\[4, 0\] must be finite"),
+        (
+            {"time_windows": [[0, 10]] * 4 + [[math.inf, math.inf]]},
+            r"earliest service start\[4\] must be finite, got inf",
+        ),
+        (
+            {"vehicle_types": (VehicleType(capacity=math.nan),)},
+            r"vehicle_types\[0\]\.capacity must be a number or \+inf, got nan",
+        ),
+        (
+            {"vehicle_types": (VehicleType(fixed_cost=math.inf),)},
+            r"vehicle_types\[0\]\.fixed_cost must be finite",
+        ),
+        (
+            {"vehicle_types": (VehicleType(num_available=10**9),)},
+            r"num_available must be None or an integer in 1\.\.10000",
+        ),
+    ],
+)
+def test_instance_refuses_numbers_that_are_not_finite(fields, problem):
+    """Instances built in Python get the readers' rules: finite numbers, a bounded fleet."""
+    with pytest.raises(ValueError, match=problem):
+        line_instance(**fields)
+
+
+def test_unlimited_fields_may_be_infinite():
+    """A window's end, a capacity and route limits may be +inf (no limit)."""
+    vt = VehicleType(capacity=math.inf, max_duration=math.inf, max_distance=math.inf)
+    instance = line_instance(
+        time_windows=[[0, math.inf]] * 5, vehicle_types=(vt,), delivery=np.zeros(5)
+    )
+    assert instance.time_windows is not None and math.isinf(instance.time_windows[0, 1])

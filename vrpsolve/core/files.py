@@ -1,4 +1,5 @@
-"""Files in and out: text and JSON read with one-line errors, numeric tokens, atomic writes."""
+"""Files in and out: text and JSON read with one-line errors, numeric tokens and the finiteness
+check every reader and model shares, atomic writes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from vrpsolve.core.errors import InputError
 
@@ -44,10 +48,55 @@ def read_text(path: str | Path) -> str:
     return text
 
 
-def to_number(token: str, path: str | Path, line: int | None, what: str) -> float:
+def check_finite(
+    values: ArrayLike,
+    what: str,
+    path: str | Path | None = None,
+    line: int | None = None,
+    *,
+    unlimited: bool = False,
+) -> None:
+    """Raise unless every number of ``values`` is finite (or ``+inf`` too, where ``unlimited``).
+
+    Parameters
+    ----------
+    values
+        A number or an array of numbers.
+    what
+        The field's name, as the message shows it.
+    path, line
+        The file (and line) the values come from; ``None`` for values given in Python.
+    unlimited
+        Accept ``+inf``, for a limit that may be absent (a capacity, a window's end).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line, the field, the first bad entry's index and value, when
+        ``path`` is given.
+    ValueError
+        The same message without file and line, when ``path`` is ``None`` (model constructors).
+    """
+    array = np.asarray(values, dtype=np.float64)
+    bad = np.isnan(array) | (np.isneginf(array) if unlimited else np.isinf(array))
+    if not bad.any():
+        return
+    index = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = f"{what}[{', '.join(map(str, index))}]" if array.size > 1 else what
+    allowed = "a number or +inf" if unlimited else "finite"
+    problem = f"{where} must be {allowed}, got {float(array[index])}"
+    if path is None:
+        raise ValueError(problem)
+    raise InputError(problem, path, line)
+
+
+def to_number(
+    token: str, path: str | Path, line: int | None, what: str, *, unlimited: bool = False
+) -> float:
     """Parse one numeric token, raising :class:`InputError` that names the field on failure.
 
-    ``inf`` is accepted (an unlimited value); ``nan`` is not.
+    ``nan`` is never accepted, nor an infinity (``inf``, or a number too large for a float),
+    except ``+inf`` where ``unlimited`` (a limit that is absent; see :func:`check_finite`).
     """
     try:
         value = float(token)
@@ -55,6 +104,7 @@ def to_number(token: str, path: str | Path, line: int | None, what: str) -> floa
         raise InputError(f"non-numeric token {token!r} in {what}", path, line) from None
     if math.isnan(value):
         raise InputError(f"non-numeric token {token!r} in {what}", path, line)
+    check_finite(value, what, path, line, unlimited=unlimited)
     return value
 
 

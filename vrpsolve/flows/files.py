@@ -43,7 +43,10 @@ def _number(entry: dict[str, Any], key: str, field: str, path: Path, default: An
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"field '{field}.{key}': expected a number, got {value!r}", path)
-    return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise InputError(f"field '{field}.{key}': {value} is too large for a float", path) from None
 
 
 def _object(entry: Any, field: str, keys: set[str], path: Path) -> dict[str, Any]:

@@ -37,6 +37,10 @@ TOLERANCE = 1e-9
 """Slack on capacity and delay limits, relative to the limit when the limit exceeds 1."""
 
 
+MAX_NODES = 100_000
+"""The most nodes a flow-admission instance (and a network file read as one) may have; the
+largest bundled network (TNTP Anaheim) has 416."""
+
 FLOW_ATTRIBUTES: frozenset[str] = frozenset({"lexicographic", "hop_limits", "delay_limits"})
 """Every attribute name :meth:`FlowAdmissionInstance.active_attributes` can report."""
 
@@ -193,11 +197,15 @@ class FlowAdmissionInstance:
         if isinstance(nodes, int | np.integer) and not isinstance(nodes, bool):
             if nodes < 1:
                 raise ValueError(f"nodes: a node count must be positive, got {nodes}")
+            if nodes > MAX_NODES:
+                raise ValueError(f"nodes: {nodes} nodes exceed the maximum of {MAX_NODES}")
             node_tuple: tuple[Node, ...] = tuple(range(int(nodes)))
         else:
             node_tuple = tuple(nodes)  # type: ignore[arg-type]
         if not node_tuple:
             raise ValueError("nodes: an instance needs at least one node")
+        if len(node_tuple) > MAX_NODES:
+            raise ValueError(f"nodes: {len(node_tuple)} nodes exceed the maximum of {MAX_NODES}")
         index: dict[Node, int] = {}
         for k, node in enumerate(node_tuple):
             _check_node(node, f"nodes[{k}]")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vrpsolve.core.errors import InputError
-from vrpsolve.core.files import read_text, to_int, to_number
+from vrpsolve.core.files import check_finite, read_text, to_int, to_number
 from vrpsolve.flows.model import (
     AdmissionMode,
     Flow,
@@ -176,19 +176,19 @@ def zoo_link_speed(data: Mapping[str, Any]) -> float | None:
 
     Looks, in order, at ``LinkSpeedRaw`` (bit/s), ``LinkSpeed`` with ``LinkSpeedUnits``
     (``K``/``M``/``G``/``T``), and the text of ``LinkLabel`` and ``LinkType`` (``10 Gbps``,
-    ``OC-192c``, ``STM-16``, ``T1``, ...).
+    ``OC-192c``, ``STM-16``, ``T1``, ...); a speed that is not positive and finite gives none.
     """
     raw = data.get("LinkSpeedRaw")
     try:
-        if raw is not None and float(raw) > 0:
+        if raw is not None and 0 < float(raw) < math.inf:
             return float(raw) * 1e-6
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     speed, units = data.get("LinkSpeed"), str(data.get("LinkSpeedUnits", "")).strip().lower()
     try:
-        if speed is not None and float(speed) > 0 and units in _UNIT:
+        if speed is not None and 0 < float(speed) < math.inf and units in _UNIT:
             return float(speed) * _UNIT[units]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     for key in ("LinkLabel", "LinkType"):
         if isinstance(data.get(key), str):
@@ -220,9 +220,14 @@ def _zoo_topology(graph: Any, path: Path, default_capacity: float, delays: bool)
     points: dict[Node, tuple[float, float] | None] = {}
     for u, d in graph.nodes(data=True):
         try:
-            points[names[u]] = (float(d["Longitude"]), float(d["Latitude"]))
+            point = (float(d["Longitude"]), float(d["Latitude"]))
         except (KeyError, TypeError, ValueError):
             points[names[u]] = None
+            continue
+        except OverflowError:  # an integer too large for a float
+            point = (math.inf, math.inf)
+        check_finite(point, f"node {names[u]!r}: Longitude/Latitude", path)
+        points[names[u]] = point
     edges, defaulted, loops = [], 0, 0
     for u, v, d in graph.edges(data=True):
         if u == v:

@@ -20,6 +20,11 @@ from numpy.typing import NDArray
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import read_text, to_int, to_number
 
+MAX_NODES = 100_000
+"""The most nodes a TNTP network may declare (``<NUMBER OF NODES>``), checked before anything
+per node is built; flow admission allows as many. The largest bundled network (Anaheim) has
+416."""
+
 _TNTP_LINK_COLUMNS = ("init node", "term node", "capacity", "length", "free-flow time")
 """The leading columns every TNTP link line must have (``b``, ``power``, speed, toll and link
 type may follow)."""
@@ -186,7 +191,10 @@ def _tntp_trips(path: Path, zones: int, notes: list[str]) -> tuple[tuple[int, in
             trips[(origin, target)] = value
             if origin == target:
                 diagonal += value
-    total = math.fsum(trips.values())
+    try:
+        total = math.fsum(trips.values())
+    except OverflowError:  # finite trips whose sum is not
+        total = math.inf
     if "TOTAL OD FLOW" in metadata:
         where, text = metadata["TOTAL OD FLOW"]
         stated = to_number(text, path, where, "<TOTAL OD FLOW>")
@@ -215,8 +223,8 @@ def read_tntp_network(path: str | Path, *, trips: bool = True) -> TntpNetwork:
     m = _tntp_count(metadata, "NUMBER OF LINKS", path)
     zones = _tntp_count(metadata, "NUMBER OF ZONES", path, default=0)
     first_thru = _tntp_count(metadata, "FIRST THRU NODE", path, default=1)
-    if n < 2:
-        raise InputError(f"<NUMBER OF NODES> must be at least 2, got {n}", path)
+    if not 2 <= n <= MAX_NODES:
+        raise InputError(f"<NUMBER OF NODES> must be in 2..{MAX_NODES}, got {n}", path)
     if zones > n:
         raise InputError(f"<NUMBER OF ZONES> {zones} exceeds <NUMBER OF NODES> {n}", path)
     rows: list[tuple[float, ...]] = []

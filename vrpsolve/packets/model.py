@@ -28,11 +28,17 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from vrpsolve.core.files import check_finite
+
 if TYPE_CHECKING:
     import networkx as nx
 
 
 FloatArray = NDArray[np.float64]
+
+MAX_NODES = 5_000
+"""The most routers a packet network may have: the simulator and the learned policies keep
+``n x n`` tables. The bundled networks have at most a few dozen."""
 
 PACKET_ATTRIBUTES: frozenset[str] = frozenset(
     {"finite_buffers", "ttl", "od_matrix", "propagation_delays", "mixed_bandwidth", "warmup"}
@@ -220,8 +226,8 @@ class PacketNetwork:
         set_ = object.__setattr__
         set_(self, "name", str(self.name))
         n = self.num_nodes
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
-            raise ValueError(f"num_nodes must be an integer of at least 2, got {n!r}")
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 2 <= n <= MAX_NODES:
+            raise ValueError(f"num_nodes must be an integer in 2..{MAX_NODES}, got {n!r}")
         n = int(n)
         set_(self, "num_nodes", n)
         set_(self, "links", tuple(self.links))
@@ -270,6 +276,7 @@ class PacketNetwork:
             points = tuple((float(x), float(y)) for x, y in self.coordinates)
             if len(points) != n:
                 raise ValueError(f"coordinates: {len(points)} points for {n} nodes")
+            check_finite(points, "coordinates")
             set_(self, "coordinates", points)
 
     # -- sizes and lookups -----------------------------------------------------------------------

@@ -193,7 +193,7 @@ def read_packet_network(path: str | Path, **overrides: Any) -> PacketNetwork:
             node_names=None if names is None else tuple(names),
             coordinates=None if points is None else tuple(tuple(p) for p in points),
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(str(exc), path) from None
 
 

@@ -17,7 +17,15 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from vrpsolve.core.files import check_finite
+
 FloatArray = NDArray[np.float64]
+
+MAX_NODES = 10_000
+"""The most nodes a routing instance file may have, and the most vehicles it may declare
+(``VEHICLES``, one type's ``num_available``): its matrices are dense, 0.8 GB each at the
+maximum, and no route needs more vehicles than there are nodes. The largest bundled instance
+(X-n1001-k43) has 1001 nodes."""
 
 
 ATTRIBUTES: frozenset[str] = frozenset(
@@ -125,6 +133,9 @@ class RoutingInstance:
     Node indices run over ``0..n-1``; depots are the nodes listed in ``depots`` and every other
     node is a customer that must be visited exactly once. Arrays are copied and made read-only.
 
+    Every number must be finite, except the limits that may be absent: a vehicle's capacity,
+    maximum duration and maximum distance, and a time window's end may be ``math.inf``.
+
     Parameters
     ----------
     name
@@ -213,6 +224,27 @@ class RoutingInstance:
             for end in (vt.start_depot, vt.end_depot):
                 if end not in self.depots:
                     raise ValueError(f"vehicle type {k} uses depot {end}, which is not a depot")
+            count = vt.num_available
+            if count is not None and not (
+                isinstance(count, int | np.integer) and 1 <= count <= MAX_NODES
+            ):
+                raise ValueError(
+                    f"vehicle_types[{k}].num_available must be None or an integer in "
+                    f"1..{MAX_NODES}, got {count!r}"
+                )
+        self._check_finite()
+
+    def _check_finite(self) -> None:
+        for name in ("distance", "duration", "coords", "delivery", "pickup", "service_times"):
+            if getattr(self, name) is not None:
+                check_finite(getattr(self, name), name)
+        if self.time_windows is not None:
+            check_finite(self.time_windows[:, 0], "earliest service start")
+            check_finite(self.time_windows[:, 1], "latest service start", unlimited=True)
+        for k, vt in enumerate(self.vehicle_types):
+            check_finite(vt.fixed_cost, f"vehicle_types[{k}].fixed_cost")
+            for limit in ("capacity", "max_duration", "max_distance"):
+                check_finite(getattr(vt, limit), f"vehicle_types[{k}].{limit}", unlimited=True)
 
     # -- sizes and node sets -------------------------------------------------------------------
     @property

@@ -19,6 +19,7 @@ Every file is read without pickle and written atomically (see
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrpsolve.core.errors import InputError
-from vrpsolve.core.files import atomic_writer
+from vrpsolve.core.files import atomic_writer, check_finite
 from vrpsolve.graphs.search.model import EMPTY, GraphSearchInstance, SearchSolution
 
 SEARCH_INSTANCE_TAG = "vrpsolve-graph-search"
@@ -42,6 +43,11 @@ NPZ_VERSION = 1
 """The ``version`` entry of every vrpsolve ``.npz`` format."""
 
 _INSTANCE_FIELDS = ("base", "queries", "neighbours", "indptr", "indices", "entry", "budget", "name")
+_INTEGER_FIELDS = ("neighbours", "indptr", "indices")
+
+_DEFLATE_RATIO = 1032
+"""The most a DEFLATE stream expands: no archive member holds more than this many bytes per
+byte of the file."""
 
 
 # -- .npz helpers (shared with vrpsolve.graphs.paths.files) --------------------------------------
@@ -51,12 +57,37 @@ def write_npz(path: str | Path, arrays: dict[str, Any]) -> None:
         np.savez(handle, **arrays)
 
 
+def _check_claim(archive: np.lib.npyio.NpzFile, key: str, path: Path) -> None:
+    """Refuse an array whose header claims more data than its archive can hold, before NumPy
+    allocates room for it (a damaged header may claim terabytes)."""
+    members = archive.zip
+    assert members is not None  # an open archive
+    info = members.getinfo(f"{key}.npy" if f"{key}.npy" in members.namelist() else key)
+    with members.open(info) as handle:
+        if handle.read(len(np.lib.format.MAGIC_PREFIX)) != np.lib.format.MAGIC_PREFIX:
+            return  # not an array: the reader says so
+        handle.seek(0)
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+    claimed = math.prod(shape) * dtype.itemsize
+    if claimed > min(info.file_size, _DEFLATE_RATIO * path.stat().st_size):
+        raise InputError(
+            f"field {key!r} claims a {dtype} array of shape {shape}, more than the archive "
+            "holds (damaged or truncated)",
+            path,
+        )
+
+
 def read_npz(path: str | Path, what: str) -> dict[str, NDArray[Any]]:
     """Every array of a ``.npz`` archive, read without pickle.
 
     ``what`` names the kind of file in the error for a missing one. Raises
     :class:`InputError` for a missing file, a file that is not an ``.npz`` archive (a truncated
-    archive is not one) and a field that cannot be read (damaged, or a pickled object).
+    archive is not one) and a field that cannot be read (damaged, claiming more data than the
+    archive holds, or a pickled object).
     """
     path = Path(path)
     if not path.exists():
@@ -65,7 +96,7 @@ def read_npz(path: str | Path, what: str) -> dict[str, NDArray[Any]]:
         raise InputError("not a regular file", path)
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, NotImplementedError):
         raise InputError("not a NumPy .npz archive (or a truncated one)", path) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise InputError("a single NumPy array, not an .npz archive", path)
@@ -73,12 +104,17 @@ def read_npz(path: str | Path, what: str) -> dict[str, NDArray[Any]]:
     with archive:
         for key in archive.files:
             try:
+                _check_claim(archive, key, path)
                 data[key] = archive[key]
+            except InputError:
+                raise
             except ValueError as error:
                 reason = "it holds pickled objects" if "pickle" in str(error) else str(error)
                 raise InputError(f"field {key!r} cannot be read: {reason}", path) from None
-            except (OSError, EOFError, zipfile.BadZipFile, zlib.error):
+            except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError):
                 raise InputError(f"field {key!r} is damaged or truncated", path) from None
+            except RuntimeError:  # a damaged flag marks the member encrypted
+                raise InputError(f"field {key!r} is damaged (marked encrypted)", path) from None
             if not isinstance(data[key], np.ndarray):
                 raise InputError(f"field {key!r} is not a NumPy array", path)
     return data
@@ -191,6 +227,9 @@ def load_search_file(path: str | Path) -> SearchFile:
     missing = [key for key in _INSTANCE_FIELDS if key not in data]
     if missing:
         raise InputError(f"missing field(s) {', '.join(missing)}", path)
+    for key in _INTEGER_FIELDS:
+        if data[key].dtype.kind not in "iu":
+            raise InputError(f"field {key!r} must be an integer array, got {data[key].dtype}", path)
     try:
         instance = GraphSearchInstance(
             name=npz_scalar(data, "name", "str", path),
@@ -213,7 +252,18 @@ def load_search_file(path: str | Path) -> SearchFile:
             raise InputError(f"train_queries must be an (t, {instance.dim}) array", path)
         if train_neighbours.ndim != 2 or train_neighbours.shape[0] != train_queries.shape[0]:
             raise InputError("train_neighbours needs one row per training query", path)
-        train_queries = train_queries.astype(np.float32)
+        if train_neighbours.dtype.kind not in "iu" or (
+            train_neighbours.size
+            and not 0 <= train_neighbours.min() <= train_neighbours.max() < instance.num_vectors
+        ):
+            raise InputError("train_neighbours must be base vertex ids", path)
+        if train_queries.dtype.kind not in "iuf":
+            raise InputError(
+                f"field 'train_queries' must be numeric, got {train_queries.dtype}", path
+            )
+        with np.errstate(over="ignore"):
+            train_queries = train_queries.astype(np.float32)
+        check_finite(train_queries, "train_queries", path)
         train_neighbours = train_neighbours.astype(np.int64)
     metadata: Any = {}
     if "metadata" in data:

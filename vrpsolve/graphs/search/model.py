@@ -37,7 +37,8 @@ when some edge has no reverse edge."""
 
 def _frozen(value: object, dtype: type, what: str, ndim: int) -> NDArray:
     try:
-        array: NDArray = np.array(value, dtype=dtype, order="C")
+        with np.errstate(over="ignore"):  # a float32 overflow is an infinity, refused below
+            array: NDArray = np.array(value, dtype=dtype, order="C")
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a numeric array") from None
     if array.ndim != ndim:
@@ -89,7 +90,7 @@ class GraphSearchInstance:
         queries = _frozen(self.queries, np.float32, "queries", 2)
         neighbours = _frozen(self.neighbours, np.int64, "neighbours", 2)
         indptr = _frozen(self.indptr, np.int64, "indptr", 1)
-        indices = _frozen(self.indices, np.int32, "indices", 1)
+        indices = _frozen(self.indices, np.int64, "indices", 1)
         n, d = base.shape
         if n < 1 or d < 1:
             raise ValueError(f"base must be a non-empty n x d array, got shape {base.shape}")
@@ -103,6 +104,8 @@ class GraphSearchInstance:
         if neighbours.size and (neighbours.min() < 0 or neighbours.max() >= n):
             raise ValueError("neighbours must be base vertex ids")
         _check_csr(indptr, indices, n)
+        indices = indices.astype(np.int32)  # the ids fit: they are below n
+        indices.setflags(write=False)
         entry = int(self.entry)
         if not 0 <= entry < n:
             raise ValueError(f"entry must be a vertex id in [0, {n}), got {self.entry!r}")

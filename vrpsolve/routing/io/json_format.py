@@ -15,8 +15,9 @@ import numpy as np
 
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import VERSION, load_json, write_text_atomic
-from vrpsolve.routing.io.validate import Provenance, validate_instance
+from vrpsolve.routing.io.validate import Provenance, build_instance
 from vrpsolve.routing.model import (
+    MAX_NODES,
     BackhaulMode,
     CostConvention,
     Route,
@@ -51,6 +52,8 @@ def _array(data: dict[str, Any], key: str, path: Path, ndim: int) -> np.ndarray 
         array = np.array(filled, dtype=np.float64)
     except ValueError:
         raise InputError(f"field {key!r}: rows have different lengths", path) from None
+    except OverflowError:
+        raise InputError(f"field {key!r}: a number too large for a float", path) from None
     if array.ndim != ndim:
         raise InputError(f"field {key!r} must be a {ndim}-dimensional array", path)
     return array
@@ -61,7 +64,19 @@ def _number(value: Any, field: str, path: Path, default: float) -> float:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"field {field!r}: expected a number, got {value!r}", path)
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise InputError(f"field {field!r}: {value} is too large for a float", path) from None
+
+
+def _node(value: Any, field: str, path: Path) -> int:
+    """A node index field (``0`` when absent)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"field {field!r}: expected a node index, got {value!r}", path)
+    return value
 
 
 def _flag(value: Any, field: str, path: Path) -> bool:
@@ -84,8 +99,8 @@ def _vehicle_type(entry: Any, k: int, path: Path) -> VehicleType:
     return VehicleType(
         capacity=_number(entry.get("capacity"), f"{field}.capacity", path, math.inf),
         num_available=count,
-        start_depot=int(_number(entry.get("start_depot"), f"{field}.start_depot", path, 0)),
-        end_depot=int(_number(entry.get("end_depot"), f"{field}.end_depot", path, 0)),
+        start_depot=_node(entry.get("start_depot"), f"{field}.start_depot", path),
+        end_depot=_node(entry.get("end_depot"), f"{field}.end_depot", path),
         open_route=_flag(entry.get("open_route", d.open_route), f"{field}.open_route", path),
         max_duration=_number(entry.get("max_duration"), f"{field}.max_duration", path, math.inf),
         max_distance=_number(entry.get("max_distance"), f"{field}.max_distance", path, math.inf),
@@ -133,6 +148,10 @@ def read_json_instance(path: str | Path) -> RoutingInstance:
     if distance is None:
         raise InputError("missing field 'distance'", path)
     n = distance.shape[0]
+    if n > MAX_NODES:
+        raise InputError(
+            f"field 'distance' has {n} rows, more than the maximum of {MAX_NODES}", path
+        )
     optional: dict[str, Any] = {}
     for key, ndim in (("duration", 2), ("delivery", 1), ("pickup", 1), ("service_times", 1)):
         array = _array(data, key, path, ndim)
@@ -153,20 +172,20 @@ def read_json_instance(path: str | Path) -> RoutingInstance:
             f"field 'depots' must be a non-empty list of node indices 0..{n - 1}", path
         )
     try:
-        instance = RoutingInstance(
-            name=str(data.get("name", path.stem)),
-            distance=distance,
-            depots=tuple(depots),
-            backhaul_mode=BackhaulMode(data.get("backhaul_mode", "none")),
-            vehicle_types=tuple(_vehicle_type(e, k, path) for k, e in enumerate(types)),
-            cost_convention=CostConvention(data.get("cost_convention", "float")),
-            **optional,
-        )
+        backhaul = BackhaulMode(data.get("backhaul_mode", "none"))
+        convention = CostConvention(data.get("cost_convention", "float"))
     except ValueError as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"inconsistent fields: {exc} (n = {n})", path) from None
-    return validate_instance(instance, Provenance(path))
+        raise InputError(f"invalid field: {exc}", path) from None
+    return build_instance(
+        Provenance(path),
+        name=str(data.get("name", path.stem)),
+        distance=distance,
+        depots=tuple(depots),
+        backhaul_mode=backhaul,
+        vehicle_types=tuple(_vehicle_type(e, k, path) for k, e in enumerate(types)),
+        cost_convention=convention,
+        **optional,
+    )
 
 
 def _plain(value: float) -> float | int | None:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import read_text, to_int, to_number
+from vrpsolve.routing.model import MAX_NODES
 
 
 @dataclass(frozen=True)
@@ -70,15 +71,16 @@ class KeywordFile:
         entry = self.specs.get(key)
         return None if entry is None else entry.line
 
-    def spec_numbers(self, key: str) -> list[float] | None:
-        """The whitespace-separated numbers of a specification, or ``None`` when absent."""
+    def spec_numbers(self, key: str, *, unlimited: bool = False) -> list[float] | None:
+        """The whitespace-separated numbers of a specification, or ``None`` when absent; finite,
+        or ``+inf`` too where ``unlimited`` (see :func:`vrpsolve.core.files.to_number`)."""
         entry = self.specs.get(key)
         if entry is None:
             return None
         tokens = entry.value.split()
         if not tokens:
             raise InputError(f"{key} has no value", self.path, entry.line)
-        return [to_number(t, self.path, entry.line, key) for t in tokens]
+        return [to_number(t, self.path, entry.line, key, unlimited=unlimited) for t in tokens]
 
     def spec_int(self, key: str) -> int | None:
         """A single integer specification, or ``None`` when absent."""
@@ -93,13 +95,24 @@ class KeywordFile:
         return words[0] if words else self.path.stem
 
     def dimension(self) -> int:
-        """The ``DIMENSION`` specification, which must be present and positive."""
-        value = self.spec_int("DIMENSION")
+        """The ``DIMENSION`` specification, which must be present, positive and at most
+        :data:`~vrpsolve.routing.model.MAX_NODES`."""
+        value = self.count("DIMENSION")
         if value is None:
             raise InputError("missing DIMENSION specification", self.path)
+        return value
+
+    def count(self, key: str) -> int | None:
+        """A count specification (``DIMENSION``, ``VEHICLES``), an integer in ``1..MAX_NODES``,
+        or ``None`` when absent."""
+        value = self.spec_int(key)
+        if value is None:
+            return None
         if value < 1:
+            raise InputError(f"{key} must be positive, got {value}", self.path, self.spec_line(key))
+        if value > MAX_NODES:
             raise InputError(
-                f"DIMENSION must be positive, got {value}", self.path, self.spec_line("DIMENSION")
+                f"{key} {value} exceeds the maximum of {MAX_NODES}", self.path, self.spec_line(key)
             )
         return value
 
@@ -109,7 +122,7 @@ class KeywordFile:
         return self.sections.get(name)
 
     def per_node(
-        self, name: str, n: int, width: int
+        self, name: str, n: int, width: int, unlimited: Collection[int] = ()
     ) -> tuple[NDArray[np.float64], list[int]] | None:
         """Read an indexed per-node section (``index v1 .. vk``, 1-based index) into an array.
 
@@ -121,18 +134,19 @@ class KeywordFile:
             Expected number of rows (``DIMENSION`` or the number of vehicles).
         width
             Number of values after the index.
+        unlimited
+            The value columns (0-based) that may be ``+inf``; every other value must be finite.
 
         Returns
         -------
         tuple or None
-            The ``n x width`` array and the line number of each row, or ``None`` if absent.
+            The ``n x width`` array and the line number of each row, or ``None`` if absent. The
+            array is built once the section has proven to hold ``n`` rows.
         """
         section = self.sections.get(name)
         if section is None:
             return None
-        values = np.zeros((n, width))
-        lines = [section.line] * n
-        seen = [False] * n
+        rows: dict[int, tuple[list[float], int]] = {}
         for row in section.rows:
             if len(row.tokens) != 1 + width:
                 raise InputError(
@@ -149,23 +163,27 @@ class KeywordFile:
                     self.path,
                     row.line,
                 )
-            if seen[index - 1]:
+            if index in rows:
                 raise InputError(f"{name}: index {index} appears twice", self.path, row.line)
-            seen[index - 1] = True
-            lines[index - 1] = row.line
-            for k, token in enumerate(row.tokens[1:]):
-                values[index - 1, k] = to_number(token, self.path, row.line, name)
-        if not all(seen):
-            missing = seen.index(False) + 1
+            values = [
+                to_number(token, self.path, row.line, name, unlimited=k in unlimited)
+                for k, token in enumerate(row.tokens[1:])
+            ]
+            rows[index] = (values, row.line)
+        if len(rows) < n:
+            missing = next(i for i in range(1, n + 1) if i not in rows)
             raise InputError(
-                f"{name} is truncated: it has {sum(seen)} of {n} rows (index {missing} is missing)",
+                f"{name} is truncated: it has {len(rows)} of {n} rows (index {missing} is missing)",
                 self.path,
                 section.line,
             )
-        return values, lines
+        ordered = [rows[i] for i in range(1, n + 1)]
+        array = np.array([values for values, _ in ordered], dtype=np.float64).reshape(n, width)
+        return array, [line for _, line in ordered]
 
     def numbers(self, name: str, count: int) -> list[float]:
-        """Exactly ``count`` numbers from a section read as a token stream (rows may wrap)."""
+        """Exactly ``count`` numbers from a section read as a token stream (rows may wrap); each
+        a number or ``+inf`` (the diagonal "infinity" of a TSPLIB matrix)."""
         section = self.sections[name]
         values: list[float] = []
         for token, line in section.tokens():
@@ -176,7 +194,7 @@ class KeywordFile:
                     self.path,
                     line,
                 )
-            values.append(to_number(token, self.path, line, name))
+            values.append(to_number(token, self.path, line, name, unlimited=True))
         if len(values) < count:
             raise InputError(
                 f"{name} is truncated: {len(values)} of {count} values", self.path, section.line

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from vrpsolve.core.errors import InputError
-from vrpsolve.core.files import read_text, to_int, to_number
+from vrpsolve.core.files import check_finite, read_text, to_int, to_number
 from vrpsolve.routing.io.distances import euclidean_trunc1
-from vrpsolve.routing.io.validate import Provenance, validate_instance
-from vrpsolve.routing.model import CostConvention, RoutingInstance, VehicleType
+from vrpsolve.routing.io.validate import Provenance, build_instance
+from vrpsolve.routing.model import MAX_NODES, CostConvention, RoutingInstance, VehicleType
 
 _COLUMNS = ("CUST NO.", "XCOORD.", "YCOORD.", "DEMAND", "READY TIME", "DUE DATE", "SERVICE TIME")
 
@@ -72,6 +72,8 @@ def read_solomon(path: str | Path) -> RoutingInstance:
                     path,
                     number,
                 )
+            if len(rows) == MAX_NODES:
+                raise InputError(f"CUSTOMER block: more than {MAX_NODES} nodes", path, number)
             rows.append((number, values))
         else:
             raise InputError(
@@ -93,8 +95,11 @@ def read_solomon(path: str | Path) -> RoutingInstance:
         lines={"delivery": row_lines, "time_windows": row_lines, "service_times": row_lines},
     )
     coords = data[:, 1:3]
-    matrix = euclidean_trunc1(coords)
-    instance = RoutingInstance(
+    with np.errstate(over="ignore", invalid="ignore"):
+        matrix = euclidean_trunc1(coords)
+    check_finite(matrix, "distance computed from XCOORD./YCOORD.", path)
+    return build_instance(
+        where,
         name=name,
         distance=matrix,
         duration=matrix,
@@ -106,4 +111,3 @@ def read_solomon(path: str | Path) -> RoutingInstance:
         vehicle_types=(VehicleType(capacity=capacity, num_available=None),),
         cost_convention=CostConvention.TRUNC1,
     )
-    return validate_instance(instance, where)

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from vrpsolve.core.errors import InputError
+from vrpsolve.core.files import check_finite
 from vrpsolve.routing.io import distances
 from vrpsolve.routing.io.sections import KeywordFile, parse_keyword_file
-from vrpsolve.routing.io.validate import Provenance, validate_instance
+from vrpsolve.routing.io.validate import Provenance, build_instance
 from vrpsolve.routing.model import CostConvention, RoutingInstance, VehicleType
 
 FloatArray = distances.FloatArray
@@ -49,7 +50,8 @@ def edge_weights(kf: KeywordFile, n: int) -> tuple[FloatArray, CostConvention]:
     the TSPLIB great-circle distance, and ``EXPLICIT`` reads ``EDGE_WEIGHT_SECTION`` as a token
     stream in any TSPLIB layout, with the diagonal set to zero. An explicit matrix of integers is
     tagged ``EXPLICIT``; a non-integer one ``FLOAT`` unless the vrpsolve extension specification
-    ``COST_CONVENTION`` names the convention.
+    ``COST_CONVENTION`` names the convention. Every distance off the diagonal must be finite
+    (coordinates so large that a distance overflows are refused too).
     """
     kind = (kf.spec("EDGE_WEIGHT_TYPE") or "").upper()
     line = kf.spec_line("EDGE_WEIGHT_TYPE")
@@ -67,6 +69,8 @@ def edge_weights(kf: KeywordFile, n: int) -> tuple[FloatArray, CostConvention]:
             )
         values = kf.numbers("EDGE_WEIGHT_SECTION", distances.explicit_count(n, layout))
         matrix = distances.explicit_matrix(values, n, layout)
+        section = kf.sections["EDGE_WEIGHT_SECTION"]
+        check_finite(matrix, "EDGE_WEIGHT_SECTION distance", kf.path, section.line)
         return matrix, _explicit_convention(kf, matrix)
     if kind not in _GEOMETRIC:
         shown = kind or "(missing)"
@@ -75,7 +79,10 @@ def edge_weights(kf: KeywordFile, n: int) -> tuple[FloatArray, CostConvention]:
     if coords is None:
         raise InputError(f"EDGE_WEIGHT_TYPE {kind} needs a NODE_COORD_SECTION", kf.path, line)
     function, convention = _GEOMETRIC[kind]
-    return function(coords), convention
+    with np.errstate(over="ignore", invalid="ignore"):
+        matrix = function(coords)
+    check_finite(matrix, f"{kind} distance", kf.path, kf.sections["NODE_COORD_SECTION"].line)
+    return matrix, convention
 
 
 def _explicit_convention(kf: KeywordFile, matrix: FloatArray) -> CostConvention:
@@ -90,8 +97,7 @@ def _explicit_convention(kf: KeywordFile, matrix: FloatArray) -> CostConvention:
                 kf.path,
                 kf.spec_line("COST_CONVENTION"),
             ) from None
-    finite = matrix[np.isfinite(matrix)]
-    integral = bool(np.all(finite == np.round(finite)))
+    integral = bool(np.all(matrix == np.round(matrix)))
     return CostConvention.EXPLICIT if integral else CostConvention.FLOAT
 
 
@@ -105,7 +111,8 @@ def _read(path: str | Path, expected_type: str) -> RoutingInstance:
     n = kf.dimension()
     matrix, convention = edge_weights(kf, n)
     coords = node_coords(kf, n) if kf.section("NODE_COORD_SECTION") else None
-    instance = RoutingInstance(
+    return build_instance(
+        Provenance(kf.path),
         name=kf.name(),
         distance=matrix,
         coords=coords,
@@ -113,7 +120,6 @@ def _read(path: str | Path, expected_type: str) -> RoutingInstance:
         vehicle_types=(VehicleType(capacity=math.inf, num_available=1),),
         cost_convention=convention,
     )
-    return validate_instance(instance, Provenance(kf.path))
 
 
 def read_tsp(path: str | Path) -> RoutingInstance:

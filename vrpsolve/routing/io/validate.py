@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,22 @@ class Provenance:
         lines = self.lines.get(attribute)
         line = None if lines is None or node >= len(lines) else int(lines[node])
         return InputError(f"{label}, node {node}: {problem}", self.path, line)
+
+
+def build_instance(where: Provenance, **fields: Any) -> RoutingInstance:
+    """Build a :class:`RoutingInstance` from a file's ``fields`` and validate it.
+
+    Raises
+    ------
+    InputError
+        Naming the file, for anything the model's constructor refuses (a number that is not
+        finite, say) or :func:`validate_instance` finds.
+    """
+    try:
+        instance = RoutingInstance(**fields)
+    except ValueError as exc:
+        raise InputError(str(exc), where.path) from None
+    return validate_instance(instance, where)
 
 
 def validate_instance(instance: RoutingInstance, where: Provenance) -> RoutingInstance:

@@ -19,8 +19,8 @@ from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import format_number, to_int, write_text_atomic
 from vrpsolve.routing.io.sections import KeywordFile, parse_keyword_file
 from vrpsolve.routing.io.tsplib import TSPLIB_SECTIONS, edge_weights, node_coords
-from vrpsolve.routing.io.validate import Provenance, validate_instance
-from vrpsolve.routing.model import BackhaulMode, RoutingInstance, VehicleType
+from vrpsolve.routing.io.validate import Provenance, build_instance
+from vrpsolve.routing.model import MAX_NODES, BackhaulMode, RoutingInstance, VehicleType
 
 VRPLIB_SECTIONS = TSPLIB_SECTIONS | {
     "DEMAND_SECTION",
@@ -53,7 +53,8 @@ UNSUPPORTED_SECTIONS = frozenset(
 
 UNSUPPORTED_SPECS = frozenset({"VEHICLES_MAX_RELOADS", "VEHICLES_UNIT_DISTANCE_COST"})
 
-# Per-vehicle fields: attribute, scalar specification(s), section, default.
+# Per-vehicle fields: attribute, scalar specification(s), section, default (an infinite default
+# marks a limit that may be absent: its values may be +inf).
 _VEHICLE_FIELDS = (
     ("capacity", ("CAPACITY",), "CAPACITY_SECTION", math.inf),
     (
@@ -130,14 +131,15 @@ def build_vrplib(kf: KeywordFile) -> RoutingInstance:
         where.labels["service_times"] = "SERVICE_TIME"
 
     windows = None
-    parsed = kf.per_node("TIME_WINDOW_SECTION", n, 2)
+    parsed = kf.per_node("TIME_WINDOW_SECTION", n, 2, unlimited=(1,))
     if parsed is not None:
         windows = parsed[0]
         where.labels["time_windows"] = "TIME_WINDOW_SECTION"
         where.lines["time_windows"] = parsed[1]
     where.labels.setdefault("delivery", "DEMAND_SECTION")
 
-    instance = RoutingInstance(
+    return build_instance(
+        where,
         name=kf.name(),
         distance=matrix,
         coords=coords,
@@ -150,7 +152,6 @@ def build_vrplib(kf: KeywordFile) -> RoutingInstance:
         vehicle_types=_vehicle_types(kf, depots),
         cost_convention=convention,
     )
-    return validate_instance(instance, where)
 
 
 def _depots(kf: KeywordFile, n: int) -> tuple[int, ...]:
@@ -174,27 +175,32 @@ def _depots(kf: KeywordFile, n: int) -> tuple[int, ...]:
 
 def _vehicle_types(kf: KeywordFile, depots: tuple[int, ...]) -> tuple[VehicleType, ...]:
     """Per-vehicle values grouped into types; an unlimited single type when no count is given."""
-    count = kf.spec_int("VEHICLES")
-    if count is not None and count < 1:
-        raise InputError(
-            f"VEHICLES must be positive, got {count}", kf.path, kf.spec_line("VEHICLES")
-        )
+    count = kf.count("VEHICLES")
     sections = [s for s in (f[2] for f in _VEHICLE_FIELDS) if kf.section(s) is not None]
     if kf.section("VEHICLES_DEPOT_SECTION") is not None:
         sections.append("VEHICLES_DEPOT_SECTION")
     if count is None and sections:
         first = kf.sections[sections[0]]
         count = len(first.rows)
+        if count > MAX_NODES:
+            raise InputError(
+                f"{first.name} lists {count} vehicles, more than the maximum of {MAX_NODES}",
+                kf.path,
+                first.line,
+            )
     columns: dict[str, list[float]] = {}
     size = 1 if count is None else count
     for attribute, specs, section_name, default in _VEHICLE_FIELDS:
-        parsed = kf.per_node(section_name, size, 1) if count is not None else None
+        unlimited = math.isinf(default)
+        parsed = None
+        if count is not None:
+            parsed = kf.per_node(section_name, size, 1, unlimited=(0,) if unlimited else ())
         if parsed is not None:
             columns[attribute] = list(parsed[0][:, 0])
             continue
         value: list[float] = [default]
         for spec in specs:
-            numbers = kf.spec_numbers(spec)
+            numbers = kf.spec_numbers(spec, unlimited=unlimited)
             if numbers is not None:
                 value = numbers
                 break
