@@ -40,7 +40,9 @@ def expired(deadline: float) -> bool:
 
 def request_stop(signum: int | None = None) -> None:
     """Ask the running solvers of this process to stop (from any thread); ``signum`` records the
-    signal that asked, if any (see :func:`stop_signal`)."""
+    signal that asked, if any (see :func:`stop_signal`). The request holds until the outermost
+    :func:`stop_on_signals` block ends (``vrpsolve.solve`` runs in one); one made while no block
+    is open is cleared when the next one opens."""
     if not _requested.is_set():
         _state["signal"] = signum
         _requested.set()
