@@ -242,12 +242,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
             )
         except BenchInputError as error:
             raise BadInput(str(error)) from None
-        stopped = stop_requested()
-        code = (
-            _interrupted(f"{len(rows)} of {len(todo)} jobs done; --resume runs the rest")
-            if stopped
-            else EXIT_OK
-        )
+        code = EXIT_OK
+        if stop_requested():
+            code = _interrupted(f"{len(rows)} of {len(todo)} jobs done; --resume runs the rest")
     rows = with_gaps([*done, *rows])
     paths = write_outputs(rows, out_dir)
     print(markdown_table(summarise(rows), SUMMARY_COLUMNS))

@@ -118,7 +118,7 @@ def test_sigint_to_solve_reports_and_writes_the_best_so_far(tmp_path):
         )
         for solver in ("pyvrp", "ortools", "ga", "ilp")
     }  # fmt: skip
-    _wait_until_busy(list(runs.values()), cpu=2.0)
+    _wait_until_busy(list(runs.values()), cpu=3.5)
     stopped = _stop_all(list(runs.values()), signal.SIGINT)
     for (solver, process), waited in zip(runs.items(), stopped, strict=True):
         out, err = process.communicate()

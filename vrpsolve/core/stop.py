@@ -75,12 +75,17 @@ def _handler_for(
 
 def _install(on_repeat: Callable[[int], None] | None) -> Callable[[], None]:
     """Install the handlers in the main thread unless they are; a function restoring the
-    previous ones (which does nothing when nothing was installed)."""
+    previous ones (which does nothing when nothing was installed). A signal the process ignores
+    (a background job's SIGINT, say) stays ignored."""
     if _state["installed"] or threading.current_thread() is not threading.main_thread():
         return lambda: None
-    previous: dict[int, Any] = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    previous: dict[int, Any] = {
+        signum: current
+        for signum in SIGNALS
+        if (current := signal.getsignal(signum)) != signal.SIG_IGN
+    }
     handler = _handler_for(previous, on_repeat)
-    for signum in SIGNALS:
+    for signum in previous:
         signal.signal(signum, handler)
     _state["installed"] = True
 
