@@ -1,7 +1,10 @@
 """The ``vrpsolve`` command: parse arguments, call the Python API, print.
 
-Exit codes: 0 on success, 2 on bad input (one line naming the file and the problem), 1 on an
-internal error, 3 from ``eval`` when the evaluator rejects the solution.
+Exit codes: 0 on success, 2 on bad input (one line naming the file and the problem; an output
+path where nothing can be written is one, found before any work), 1 on an internal error, 3 from
+``eval`` when the evaluator rejects the solution, 128 plus the signal's number (130 for SIGINT,
+143 for SIGTERM) when ``solve`` or ``bench`` was stopped by a signal, after writing what it had;
+a second signal ends them at once with that code.
 """
 
 from __future__ import annotations
@@ -10,22 +13,24 @@ import argparse
 import functools
 import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import vrpsolve
-from vrpsolve.bench.runner import BACKENDS, run_parallel
+from vrpsolve.bench.runner import BACKENDS, iter_parallel
 from vrpsolve.core.errors import InvalidOptionError, UnknownSolverError, UnsupportedInstanceError
 from vrpsolve.core.family import Family
 from vrpsolve.core.registry import family_named, family_of, resolve
+from vrpsolve.core.stop import stop_on_signals, stop_requested, stop_signal
 from vrpsolve.io import formats, read_instance, read_solution, write_solution
 from vrpsolve.report import evaluation_record, result_record
 
 from .flows import add_flows_generators
 from .graphs import add_graph_parser, add_graphs_generators, add_graphs_trainers
-from .options import BadInput, solver_options, split_option
+from .options import BadInput, check_outputs, solver_options, split_option
 from .output import print_records
 from .packets import add_packets_generators, add_packets_parsers, add_packets_trainers
 from .progress import time_budget_bar
@@ -35,6 +40,19 @@ from .train import add_train_parser
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INFEASIBLE = 3
 """``vrpsolve eval``'s exit code for a solution the evaluator rejects (its violations printed)."""
+
+
+def _quit_at_once(signum: int) -> None:
+    """A second SIGINT or SIGTERM: end the process now (workers die with it)."""
+    os.write(2, b"vrpsolve: interrupted again, quitting\n")
+    os._exit(128 + signum)
+
+
+def _interrupted(what: str) -> int:
+    """Say on stderr that a stop request cut ``what`` short; the exit code it gives."""
+    signum = stop_signal() or signal.SIGINT
+    print(f"vrpsolve: interrupted by {signal.Signals(signum).name}: {what}", file=sys.stderr)
+    return 128 + signum
 
 
 def _read_instances(paths: Sequence[str], fmt: str | None) -> list[tuple[str, Any]]:
@@ -53,11 +71,17 @@ def _solve_all(
     args: argparse.Namespace,
     instances: list[tuple[str, Any]],
     show_progress: bool,
-) -> list[vrpsolve.Result]:
-    """Solve the instances one after another, or with ``--jobs N`` in a pool of N processes."""
+) -> list[vrpsolve.Result | None]:
+    """Solve the instances one after another, or with ``--jobs N`` in a pool of N processes.
+
+    After a stop request the instances not yet started are not solved (``None``).
+    """
     if args.jobs == 1:
-        results = []
+        results: list[vrpsolve.Result | None] = []
         for _, instance in instances:
+            if stop_requested():
+                results.append(None)
+                continue
             budget = args.time_limit if args.time_limit is not None else 10.0
             with time_budget_bar(f"{instance.name} ({args.solver})", budget, show_progress):
                 results.append(
@@ -79,13 +103,16 @@ def _solve_all(
         seed=args.seed,
         **args.solver_options,
     )
-    return run_parallel(
-        task,
-        [instance for _, instance in instances],
-        workers=args.jobs,
-        progress=show_progress,
-        description=f"solve ({args.solver})",
+    solved = dict(
+        iter_parallel(
+            task,
+            [instance for _, instance in instances],
+            workers=args.jobs,
+            progress=show_progress,
+            description=f"solve ({args.solver})",
+        )
     )
+    return [solved.get(i) for i in range(len(instances))]
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -102,19 +129,37 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if args.out and not Path(args.out).absolute().parent.is_dir():
         raise BadInput(f"{args.out}: the folder of --out does not exist")
     args.solver_options = solver_options(args.option)
-    instances = _read_instances(args.files, args.instance_format)
-    if args.out:
-        suffixes = family_of(instances[0][1]).solution_suffixes
-        if Path(args.out).suffix.lower() not in suffixes:
-            raise BadInput(
-                f"{args.out}: a {family_of(instances[0][1]).title} solution file ends with "
-                + " or ".join(suffixes)
+    with stop_on_signals(on_repeat=_quit_at_once):
+        instances = _read_instances(args.files, args.instance_format)
+        if args.out:
+            suffixes = family_of(instances[0][1]).solution_suffixes
+            if Path(args.out).suffix.lower() not in suffixes:
+                raise BadInput(
+                    f"{args.out}: a {family_of(instances[0][1]).title} solution file ends with "
+                    + " or ".join(suffixes)
+                )
+        show_progress = not args.quiet and sys.stderr.isatty()
+        results = _solve_all(args, instances, show_progress)
+        _report(args, instances, results)
+        if stop_requested():
+            unsolved = results.count(None)
+            return _interrupted(
+                "best solutions so far reported"
+                + (f"; {unsolved} of {len(results)} files not solved" if unsolved else "")
             )
-    show_progress = not args.quiet and sys.stderr.isatty()
+    return EXIT_OK
+
+
+def _report(
+    args: argparse.Namespace,
+    instances: list[tuple[str, Any]],
+    results: list[vrpsolve.Result | None],
+) -> None:
+    """Write the solution and plot files of the solved instances and print their records."""
     by_family: dict[str, list[dict[str, Any]]] = {}
-    for (path, instance), result in zip(
-        instances, _solve_all(args, instances, show_progress), strict=True
-    ):
+    for (path, instance), result in zip(instances, results, strict=True):
+        if result is None:
+            continue
         family = family_of(instance)
         record = result_record(result)
         record["file"] = path
@@ -129,11 +174,20 @@ def cmd_solve(args: argparse.Namespace) -> int:
             family.plot(instance, result.solution, Path(args.plot_dir) / (Path(path).stem + ".png"))
     for name, records in by_family.items():
         print_records(records, args.format, family_named(name).columns)
-    return EXIT_OK
+
+
+def _job_key(instance: str, solver: str, limit: float, seed: int) -> tuple[str, str, float, int]:
+    """What identifies a benchmark job, and the row it gave: instance, solver, limit and seed."""
+    return (instance, solver, float(limit), int(seed))
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Run solvers x instances x time limits x seeds in parallel; write CSV, markdown and PNG."""
+    """Run solvers x instances x time limits x seeds in parallel; write CSV, markdown and PNG.
+
+    ``runs.csv`` gets each finished job's row as it ends; the summary files are written at the
+    end, or from the rows so far when a signal stops the benchmark. ``--resume`` keeps the rows
+    already in ``runs.csv`` and runs only the jobs missing there.
+    """
     from vrpsolve.bench import (
         BenchInputError,
         expand_jobs,
@@ -143,14 +197,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         write_outputs,
     )
     from vrpsolve.bench.jobs import ERROR, check_solvers
-    from vrpsolve.bench.tables import SUMMARY_COLUMNS, markdown_table
+    from vrpsolve.bench.output import RunsLog, read_runs
+    from vrpsolve.bench.tables import SUMMARY_COLUMNS, markdown_table, with_gaps
 
     out_dir = Path(args.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise BadInput(f"{out_dir}: --out-dir exists and is not a directory")
-    existing = next(p for p in (out_dir, *out_dir.absolute().parents) if p.exists())
-    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
-        raise BadInput(f"{out_dir}: --out-dir cannot be created or written ({existing})")
     if args.jobs < 1:
         raise BadInput(f"--jobs must be at least 1, got {args.jobs}")
     if args.address is not None and args.backend != "ray":
@@ -167,22 +219,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
             seeds,
             format=args.instance_format,
         )
-        rows = run_benchmark(
-            jobs,
-            backend=args.backend,
-            workers=args.jobs,
-            progress=not args.quiet and sys.stderr.isatty(),
-            address=args.address,
-        )
-    except BenchInputError as error:
+        done = read_runs(out_dir) if args.resume else []
+    except (BenchInputError, ValueError) as error:
         raise BadInput(str(error)) from None
+    finished = {_job_key(r["instance"], r["solver"], r["time_limit"], r["seed"]) for r in done}
+    todo = [j for j in jobs if _job_key(j.name, j.solver, j.time_limit, j.seed) not in finished]
+    if done:
+        print(
+            f"vrpsolve: --resume: {len(jobs) - len(todo)} of {len(jobs)} jobs already in "
+            f"{out_dir / 'runs.csv'}",
+            file=sys.stderr,
+        )
+    with stop_on_signals(on_repeat=_quit_at_once), RunsLog(out_dir, done) as log:
+        try:
+            rows = run_benchmark(
+                todo,
+                backend=args.backend,
+                workers=args.jobs,
+                progress=not args.quiet and sys.stderr.isatty(),
+                address=args.address,
+                on_row=log.append,
+            )
+        except BenchInputError as error:
+            raise BadInput(str(error)) from None
+        code = EXIT_OK
+        if stop_requested():
+            code = _interrupted(f"{len(rows)} of {len(todo)} jobs done; --resume runs the rest")
+    rows = with_gaps([*done, *rows])
     paths = write_outputs(rows, out_dir)
     print(markdown_table(summarise(rows), SUMMARY_COLUMNS))
     errors = sum(row["status"] == ERROR for row in rows)
     if errors:
         print(f"vrpsolve: {errors} of {len(rows)} runs failed; see summary.md", file=sys.stderr)
     print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
-    return EXIT_OK
+    return code
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -311,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the jobs in local worker processes (default) or as Ray tasks",
     )
     bench.add_argument("--address", default=None, help="Ray cluster address (--backend ray)")
+    bench.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows already in --out-dir's runs.csv and run only the missing jobs",
+    )
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     add_format(bench)
     bench.set_defaults(handler=cmd_bench)
@@ -373,6 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command and return its exit code (the console script exits with it)."""
     args = build_parser().parse_args(argv)
     try:
+        check_outputs(args)
         code: int = args.handler(args)
         return code
     except (

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
@@ -42,3 +46,38 @@ def solver_options(pairs: list[str] | None) -> dict[str, str]:
             raise BadInput(f"--option: expected KEY=VALUE, got {pair!r}")
         options[key.strip()] = text.strip()
     return options
+
+
+OUTPUT_OPTIONS = (("out", False), ("out_dir", True), ("sol_dir", True), ("plot_dir", True))
+"""The arguments that name outputs (``--out`` and ``export-policy``'s OUT, files; the others,
+folders created with their parents where missing)."""
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """BadInput, before any work, for an output path where nothing can be written.
+
+    A file is checked in its folder, a folder in itself or, when missing, in its nearest existing
+    ancestor (where it would be created): a file must be creatable there (tried, then removed),
+    which also catches read-only and pseudo file systems (``/proc``) that ``os.access`` accepts
+    for root.
+    """
+    for name, is_folder in OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        if not value:
+            continue
+        option = "--" + name.replace("_", "-")
+        path = Path(value).absolute()
+        if not is_folder and path.is_dir():
+            raise BadInput(f"{value}: {option} is a directory, not a file to write")
+        folder = path if is_folder else path.parent
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        if not existing.is_dir():
+            raise BadInput(f"{value}: {option} cannot be written ({existing} is not a directory)")
+        try:
+            handle, probe = tempfile.mkstemp(prefix=".vrpsolve-probe-", dir=existing)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as error:
+            raise BadInput(
+                f"{value}: {option} cannot be written ({existing}: {error.strerror})"
+            ) from None

@@ -6,10 +6,12 @@ and ``vrpsolve export-policy`` (a checkpoint without its optimiser state)."""
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import math
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,26 @@ from .train import (
 EXIT_OK = 0
 
 
+def _check_format(generator: Any, fmt: str, seed: int) -> None:
+    """BadInput naming the first variant of ``generator`` that ``fmt`` cannot hold.
+
+    One instance of each variant, drawn with the same settings, is written to a scratch folder.
+    """
+    from vrpsolve.routing.datasets import write_instance_files
+
+    for variant in generator.variants:
+        single = copy.copy(generator)
+        single.variants = [variant]
+        with tempfile.TemporaryDirectory(prefix="vrpsolve-check-") as scratch:
+            try:
+                write_instance_files(single(1, seed=seed), scratch, "check", fmt)
+            except ValueError as error:
+                raise BadInput(f"--format {fmt} cannot hold {variant.name}: {error}") from None
+
+
 def cmd_generate_routing(args: argparse.Namespace) -> int:
-    """Draw seeded routing instances and write one file each."""
+    """Draw seeded routing instances and write one file each, once every requested variant is
+    known to fit the format."""
     from vrpsolve.routing.datasets import write_instance_files
     from vrpsolve.routing.generators import RoutingGenerator, make_source
 
@@ -44,6 +64,7 @@ def cmd_generate_routing(args: argparse.Namespace) -> int:
             limit_kind=args.limit_kind,
             num_depots=positive(args.depots, "--depots"),
         )
+        _check_format(generator, args.format, args.seed)
         batch = generator(args.count, seed=args.seed)
         stem = args.prefix or f"{args.variants.replace(',', '+')}-n{args.customers}-s{args.seed}"
         paths = write_instance_files(batch, args.out_dir, stem, args.format)

@@ -2,7 +2,10 @@
 
 The backends solve a PuLP problem with a time limit, one thread, zero relative gap and an optional
 MIP start, and report a status, the objective and a valid lower bound. HiGHS is called through
-its Python API (``highspy``, via :class:`pulp.HiGHS`); CBC is PuLP's bundled binary.
+its Python API (``highspy``, via :class:`pulp.HiGHS`), and its interrupt callbacks end a solve
+(with its best solution and bound) once a stop is requested (:mod:`vrpsolve.core.stop`); CBC is
+PuLP's bundled binary, which a stop request does not reach (Ctrl-C in a terminal reaches it
+directly, as a signal to the process group).
 
 The graph routines work on dense ``n x n`` arc-value matrices: weakly connected components of a
 support graph, successor cycles of an integer assignment, and the cuts of the phases of the
@@ -22,6 +25,8 @@ from typing import Any
 import numpy as np
 import pulp
 from numpy.typing import NDArray
+
+from vrpsolve.core.stop import stop_requested
 
 FloatArray = NDArray[np.float64]
 
@@ -78,8 +83,15 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
+def _interrupt_if_stopped(event: Any) -> None:
+    """HiGHS's interrupt callback: end the solve once a stop is requested."""
+    if stop_requested():
+        event.interrupt()
+
+
 def _highs_class() -> Any:
-    """A :class:`pulp.HiGHS` that hands a MIP start to HiGHS before it runs."""
+    """A :class:`pulp.HiGHS` that hands a MIP start to HiGHS before it runs, and stops it on
+    request."""
     import highspy
 
     _silence_highs_banner()
@@ -97,6 +109,8 @@ def _highs_class() -> Any:
                 solution.col_value = values
                 solution.value_valid = True
                 model.setSolution(solution)
+            for callback in (model.cbSimplexInterrupt, model.cbIpmInterrupt, model.cbMipInterrupt):
+                callback.subscribe(_interrupt_if_stopped)
             model.run()
 
     return StartedHiGHS

@@ -8,6 +8,7 @@ from typing import Any
 from vrpsolve.core.options import check_options
 from vrpsolve.core.registry import family_of, resolve
 from vrpsolve.core.solver import Result, Status
+from vrpsolve.core.stop import stop_on_signals, stop_requested
 
 
 def solve(
@@ -40,6 +41,17 @@ def solve(
     Result
         The solution with the evaluator's cost and feasibility, runtime and status.
 
+    Notes
+    -----
+    During the run, SIGINT (Ctrl-C) and SIGTERM stop the solver instead of the program (see
+    :mod:`vrpsolve.core.stop`; from the main thread, or through any enclosing
+    :func:`~vrpsolve.core.stop.stop_on_signals` block): within about a second it hands back its
+    best answer so far, judged as usual, and ``solve`` returns with the status ``interrupted``
+    (``no_solution`` or ``infeasible`` when it had nothing the evaluator accepts). The signal
+    does not propagate further: a caller that wants to stop too checks ``result.status``. A
+    second SIGINT during the same run raises :class:`KeyboardInterrupt` as usual;
+    :func:`~vrpsolve.core.stop.request_stop` stops a run from another thread.
+
     Raises
     ------
     UnknownSolverError, UnsupportedInstanceError
@@ -50,10 +62,12 @@ def solve(
     if budget <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
     options = check_options(engine, options)
-    engine.prepare(**options)
-    start = time.perf_counter()
-    output = engine.run(instance, time_limit=budget, seed=seed, **options)
-    runtime = time.perf_counter() - start
+    with stop_on_signals():
+        engine.prepare(**options)
+        start = time.perf_counter()
+        output = engine.run(instance, time_limit=budget, seed=seed, **options)
+        runtime = time.perf_counter() - start
+        interrupted = stop_requested()
     family = family_of(instance)
     solution = output.solution
     evaluation = None if solution is None else family.evaluate(instance, solution, seed)
@@ -67,6 +81,8 @@ def solve(
         status = Status.INFEASIBLE
     else:
         status = Status.OPTIMAL if output.proved_optimal else Status.FEASIBLE
+        if interrupted and status is Status.FEASIBLE:
+            status = Status.INTERRUPTED
     return Result(
         instance=instance.name,
         family=family.name,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +147,45 @@ def test_ray_backend_matches_process_backend(tiny_jobs, process_rows):
         same = ("instance", "set", "n", "solver", "time_limit", "seed", "feasible", "bks")
         assert {k: ray_row[k] for k in same} == {k: process_row[k] for k in same}
         assert ray_row["status"] in ("feasible", "optimal") and ray_row["gap"] >= 0
+
+
+POOL_OF_SLEEPERS = """
+import time
+from vrpsolve.bench.runner import run_parallel
+run_parallel(time.sleep, [60.0, 60.0], workers=2)
+"""
+
+
+def _ready_workers(parent: int) -> list[int]:
+    """Pool workers of ``parent`` that are set up (they catch SIGTERM, as their initializer
+    has them do) and have not ended."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            caught = int((entry / "status").read_text().split("SigCgt:")[1].split()[0], 16)
+            if int(fields[1]) == parent and fields[0] != "Z" and caught >> (signal.SIGTERM - 1) & 1:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_their_parent():
+    """Workers of a parent killed outright (SIGKILL: no handler runs) do not outlive it."""
+    parent = subprocess.Popen([sys.executable, "-c", POOL_OF_SLEEPERS])
+    deadline = time.monotonic() + 30
+    while len(workers := _ready_workers(parent.pid)) < 2:
+        assert parent.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    parent.kill()
+    parent.wait()
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _live_pid(pid)]
+
+
+def _live_pid(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has)."""
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+    except FileNotFoundError:
+        return False

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from vrpsolve.core.registry import list_solvers, solver_names
+from vrpsolve.core.solver import Status
+from vrpsolve.core.stop import stop_requested
 
 from .errors import BenchInputError
 from .selection import CUSTOM_SET, BenchInstance
@@ -129,7 +131,8 @@ def run_job(job: BenchJob) -> dict[str, Any]:
 
     The instance is read from ``job.path`` and solved with :func:`vrpsolve.solve`, so the
     objective and feasibility are the evaluator's. An exception becomes a row with status
-    ``"error"`` and its message in ``error``.
+    ``"error"`` and its message in ``error``. A job during which a stop was requested (see
+    :mod:`vrpsolve.core.stop`) has the status ``"interrupted"``, whatever it found.
     """
     from vrpsolve.catalog import best_known
     from vrpsolve.core.registry import family_of
@@ -160,9 +163,11 @@ def run_job(job: BenchJob) -> dict[str, Any]:
     except Exception as error:
         row["runtime"] = round(time.perf_counter() - start, 3)
         row["error"] = f"{type(error).__name__}: {error}"
+        if stop_requested():
+            row["status"] = Status.INTERRUPTED.value
         return row
     row.update(
-        status=result.status.value,
+        status=Status.INTERRUPTED.value if stop_requested() else result.status.value,
         feasible=result.feasible,
         objective=result.objective,
         runtime=round(result.runtime, 3),

@@ -1,17 +1,31 @@
-"""Run independent jobs in parallel worker processes or as Ray tasks, one thread each."""
+"""Run independent jobs in parallel worker processes or as Ray tasks, one thread each.
+
+The pool never outlives the call. A stop request (:mod:`vrpsolve.core.stop`: the command's
+SIGINT or SIGTERM) is passed on to the workers, whose jobs hand back their best so far; jobs not
+yet started are dropped, and workers still busy after :data:`GRACE` seconds are killed, as are
+the workers of a call that ends by an exception. On Linux a worker also dies with its parent.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from tqdm import tqdm
+
+from vrpsolve.core.solver import Status
+from vrpsolve.core.stop import SIGNALS, stop_on_signals_for_good, stop_requested
 
 from .errors import BenchInputError
 from .jobs import BenchJob, run_job
@@ -22,6 +36,12 @@ R = TypeVar("R")
 
 BACKENDS = ("process", "ray")
 """Names of the pool backends."""
+
+GRACE = 5.0
+"""Seconds the workers get to hand back their jobs' results after a stop request."""
+
+_POLL = 0.1
+"""Seconds between two looks at the stop flag while waiting for results."""
 
 SINGLE_THREAD_ENV = {
     var: "1"
@@ -36,9 +56,45 @@ SINGLE_THREAD_ENV = {
 """Environment that keeps numerical libraries in a worker to one thread."""
 
 
-def _single_threaded() -> None:
-    """Pool initializer: one thread per worker, set before the job imports numerical libraries."""
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(parent: int) -> None:
+    """Pool initializer: one thread per worker (set before the job imports numerical
+    libraries), death with the parent, and SIGINT or SIGTERM asking the jobs to stop.
+
+    The worker starts with both signals blocked (see :func:`_spawning`); one that came before
+    its handlers were in place is delivered to them here.
+    """
     os.environ.update(SINGLE_THREAD_ENV)
+    _die_with_parent(parent)
+    stop_on_signals_for_good(on_repeat=lambda signum: None)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+
+
+@contextmanager
+def _spawning() -> Iterator[None]:
+    """Block SIGINT and SIGTERM while workers are started, so that they start with both
+    blocked (the mask is inherited) and a signal waits for their handlers; the parent gets a
+    signal sent meanwhile when the block ends."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _unless_stopped(fn: Callable[[T], R], item: T) -> list[R]:
+    """In a worker: ``[fn(item)]``, or ``[]`` for a job that would start after a stop
+    request."""
+    return [] if stop_requested() else [fn(item)]
 
 
 @contextmanager
@@ -54,38 +110,58 @@ def _progress_bar(total: int, enabled: bool, description: str) -> Iterator[tqdm[
         bar.close()
 
 
-def _run_processes(
-    fn: Callable[[T], R], items: Sequence[T], workers: int, bar: tqdm[Any] | None
-) -> list[R]:
-    """``fn`` over ``items`` in a pool of fresh (spawned) worker processes."""
-    results: dict[int, R] = {}
+
+
+def _iter_processes(
+    fn: Callable[[T], R], items: Sequence[T], workers: int
+) -> Generator[tuple[int, R], None, None]:
+    """``(index, fn(item))`` in completion order, from a pool of fresh (spawned) processes."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_single_threaded) as pool:
-        pending: dict[Future[R], int] = {pool.submit(fn, item): i for i, item in enumerate(items)}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    results[pending.pop(future)] = future.result()
-                    if bar is not None:
-                        bar.update()
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    return [results[i] for i in range(len(items))]
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+    processes: list[multiprocessing.process.BaseProcess] = []
+    finished = False
+    try:
+        with _spawning():
+            pending: dict[Future[list[R]], int] = {
+                pool.submit(_unless_stopped, fn, item): i for i, item in enumerate(items)
+            }
+        processes = list(pool._processes.values())
+        stopped_at: float | None = None
+        while pending:
+            done, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                if stopped_at is not None and future.exception() is not None:
+                    continue  # a worker killed meanwhile, say
+                for result in future.result():
+                    yield index, result
+            if stopped_at is None and stop_requested():
+                stopped_at = time.monotonic()
+                pending = {f: i for f, i in pending.items() if not f.cancel()}
+                for process in processes:  # ask the running jobs to stop (repeats are ignored)
+                    if process.pid is not None and process.is_alive():
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(process.pid, signal.SIGTERM)
+            elif stopped_at is not None and time.monotonic() - stopped_at > GRACE:
+                break
+        finished = not pending
+    finally:
+        if not finished:
+            for process in processes:
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_ray(
-    fn: Callable[[T], R],
-    items: Sequence[T],
-    workers: int,
-    bar: tqdm[Any] | None,
-    address: str | None,
-) -> list[R]:
-    """``fn`` over ``items`` as single-CPU Ray tasks.
+def _iter_ray(
+    fn: Callable[[T], R], items: Sequence[T], workers: int, address: str | None
+) -> Generator[tuple[int, R], None, None]:
+    """``(index, fn(item))`` in completion order, from single-CPU Ray tasks.
 
     Joins the cluster at ``address`` when given, else uses the running Ray instance, else starts
-    a local one with ``workers`` CPUs; shuts down only an instance it started.
+    a local one with ``workers`` CPUs; shuts down only an instance it started. A stop request
+    cancels the tasks still running (their results are lost).
     """
     try:
         import ray
@@ -103,30 +179,24 @@ def _run_ray(
                 logging_level=logging.WARNING,
             )
         started = True
+    pending: list[Any] = []
     try:
         task = ray.remote(num_cpus=1)(fn).options(runtime_env={"env_vars": SINGLE_THREAD_ENV})
         refs = [task.remote(item) for item in items]
         index = {ref: i for i, ref in enumerate(refs)}
-        results: dict[int, R] = {}
         pending = list(refs)
-        try:
-            while pending:
-                done, pending = ray.wait(pending, num_returns=1)
-                for ref in done:
-                    results[index[ref]] = ray.get(ref)
-                    if bar is not None:
-                        bar.update()
-        except BaseException:
-            for ref in pending:
-                ray.cancel(ref, force=True)
-            raise
-        return [results[i] for i in range(len(items))]
+        while pending and not stop_requested():
+            done, pending = ray.wait(pending, num_returns=1, timeout=_POLL)
+            for ref in done:
+                yield index[ref], ray.get(ref)
     finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
         if started:
             ray.shutdown()
 
 
-def run_parallel(
+def iter_parallel(
     fn: Callable[[T], R],
     items: Sequence[T],
     *,
@@ -135,8 +205,8 @@ def run_parallel(
     progress: bool = False,
     address: str | None = None,
     description: str = "jobs",
-) -> list[R]:
-    """Apply ``fn`` to every item in parallel and return the results in item order.
+) -> Iterator[tuple[int, R]]:
+    """Apply ``fn`` to every item in parallel, yielding ``(index, result)`` as each job ends.
 
     Parameters
     ----------
@@ -155,11 +225,14 @@ def run_parallel(
     description
         The progress bar's label.
 
-    Returns
-    -------
-    list
-        ``fn(item)`` for each item, in the order of ``items``. An exception raised by ``fn``
-        cancels the jobs not yet started and is re-raised.
+    Yields
+    ------
+    tuple
+        The item's index and ``fn(item)``, in the order the jobs end. An exception raised by
+        ``fn`` ends the iteration (the other jobs are dropped, their workers killed) and is
+        re-raised. After a stop request the jobs that were running hand back their results
+        (within :data:`GRACE` seconds) and the iteration ends; check
+        :func:`~vrpsolve.core.stop.stop_requested` to tell.
     """
     if backend not in BACKENDS:
         raise BenchInputError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
@@ -168,11 +241,53 @@ def run_parallel(
     if address is not None and backend != "ray":
         raise BenchInputError("a cluster address needs the ray backend")
     if not items:
-        return []
+        return
     with _progress_bar(len(items), progress, description) as bar:
+        results: Generator[tuple[int, R], None, None]
         if backend == "ray":
-            return _run_ray(fn, items, workers, bar, address)
-        return _run_processes(fn, items, min(workers, len(items)), bar)
+            results = _iter_ray(fn, items, workers, address)
+        else:
+            results = _iter_processes(fn, items, min(workers, len(items)))
+        with contextlib.closing(results):
+            for index, result in results:
+                if bar is not None:
+                    bar.update()
+                yield index, result
+
+
+def run_parallel(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    backend: str = "process",
+    workers: int = 1,
+    progress: bool = False,
+    address: str | None = None,
+    description: str = "jobs",
+) -> list[R]:
+    """``fn`` over every item in parallel, the results in item order (see :func:`iter_parallel`,
+    whose parameters these are).
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When a stop request cut the jobs short; :func:`iter_parallel` keeps the results of the
+        jobs that ended.
+    """
+    results = dict(
+        iter_parallel(
+            fn,
+            items,
+            backend=backend,
+            workers=workers,
+            progress=progress,
+            address=address,
+            description=description,
+        )
+    )
+    if len(results) < len(items):
+        raise KeyboardInterrupt("stopped before every job had run")
+    return [results[i] for i in range(len(items))]
 
 
 def _longest_first(job: BenchJob) -> tuple[float, int]:
@@ -187,15 +302,20 @@ def run_benchmark(
     workers: int = 1,
     progress: bool = False,
     address: str | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run benchmark jobs in parallel and return one row per job, in job order.
 
     A job that raises is a row with status ``"error"`` (see :func:`run_job`); the benchmark
-    goes on. Gaps are filled in once every job has run (:func:`~.tables.with_gaps`).
-    Parameters are those of :func:`run_parallel`.
+    goes on. Gaps are filled in once the jobs have run (:func:`~.tables.with_gaps`). After a
+    stop request (:mod:`vrpsolve.core.stop`) the rows of the jobs that had ended are returned;
+    a job cut short gives none (its status would read ``interrupted``), so a rerun runs it again.
+    ``on_row`` is called in this process with each row (gaps not filled in) as its job ends; the
+    other parameters are those of :func:`iter_parallel`.
     """
     order = sorted(range(len(jobs)), key=lambda i: _longest_first(jobs[i]))
-    rows = run_parallel(
+    by_job: dict[int, dict[str, Any]] = {}
+    for k, row in iter_parallel(
         run_job,
         [jobs[i] for i in order],
         backend=backend,
@@ -203,6 +323,10 @@ def run_benchmark(
         progress=progress,
         address=address,
         description="bench",
-    )
-    by_job = dict(zip(order, rows, strict=True))
-    return with_gaps([by_job[i] for i in range(len(jobs))])
+    ):
+        if row["status"] == Status.INTERRUPTED.value:
+            continue
+        by_job[order[k]] = row
+        if on_row is not None:
+            on_row(row)
+    return with_gaps([by_job[i] for i in sorted(by_job)])

@@ -163,6 +163,45 @@ def runs_csv(rows: Sequence[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+_NUMBERS = {
+    "n": int,
+    "seed": int,
+    "time_limit": float,
+    "objective": float,
+    "bks": float,
+    "gap": float,
+    "runtime": float,
+}
+"""Columns of ``runs.csv`` that hold numbers."""
+
+
+def read_runs_csv(text: str) -> list[dict[str, Any]]:
+    """Rows of a ``runs.csv`` as :func:`runs_csv` wrote them, with their types back.
+
+    Empty cells are ``None`` (``error`` stays text), ``feasible`` a bool; a row with missing
+    cells (the torn last line of an interrupted write) is left out.
+
+    Raises
+    ------
+    ValueError
+        When the header is not :data:`~vrpsolve.bench.jobs.FIELDS` or a number does not parse.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != FIELDS:
+        raise ValueError(f"the header is not {','.join(FIELDS)}")
+    rows = []
+    for record in reader:
+        if None in record.values():
+            continue
+        row: dict[str, Any] = {k: v or (v if k == "error" else None) for k, v in record.items()}
+        for key, kind in _NUMBERS.items():
+            if row[key] is not None:
+                row[key] = kind(row[key])
+        row["feasible"] = row["feasible"] == "True"
+        rows.append(row)
+    return rows
+
+
 HEADERS = {
     "time_limit": "time limit (s)",
     "bks": "BKS",

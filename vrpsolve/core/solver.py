@@ -18,6 +18,10 @@ class Status(StrEnum):
     """Feasible, and the solver proved no better solution exists."""
     FEASIBLE = "feasible"
     """Feasible under the evaluator."""
+    INTERRUPTED = "interrupted"
+    """Stopped early by a signal or :func:`vrpsolve.core.stop.request_stop`, with the best
+    solution found so far, which the evaluator accepts (stopped with a rejected answer or none:
+    ``infeasible`` or ``no_solution``)."""
     INFEASIBLE = "infeasible"
     """No feasible solution: the evaluator rejects the solver's answer, or the instance has
     none (the solver proved it, or the data shows it; :attr:`Result.reason` says why)."""

@@ -26,7 +26,8 @@ Modelling choices:
   worse than greedy.
 - **Stopping**: a wall-clock ``time_limit`` (covering greedy and the candidate paths; flows still
   without candidates when half of it is spent keep greedy's path only) and/or
-  ``max_generations``. The same seed and a generation cap give the same result.
+  ``max_generations``. The same seed and a generation cap give the same result. With a time
+  limit, a stop request (:mod:`vrpsolve.core.stop`) counts as its end.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from vrpsolve.core.stop import expired
 from vrpsolve.flows.greedy import admission_order, greedy_admission
 from vrpsolve.flows.model import (
     TOLERANCE,
@@ -148,7 +150,7 @@ class _Encoding:
         load = np.zeros((size, self.limit.size), dtype=np.float64)
         limit = self.limit
         for step, f in enumerate(self.order):
-            if deadline is not None and step % _CHECK_EVERY == 0 and _now() > deadline:
+            if step % _CHECK_EVERY == 0 and _late(deadline):
                 return False
             rows = np.flatnonzero(genes[:, f] >= 0)
             if rows.size == 0:
@@ -161,7 +163,7 @@ class _Encoding:
                 rows, links, new = rows[fits], links[fits], new[fits]
             load[rows[:, None], links] = new
         for step, f in enumerate(self.order):
-            if deadline is not None and step % _CHECK_EVERY == 0 and _now() > deadline:
+            if step % _CHECK_EVERY == 0 and _late(deadline):
                 return False
             rows = np.flatnonzero(genes[:, f] < 0)
             for c, links in enumerate(self.links[f]):
@@ -203,6 +205,11 @@ def _now() -> float:
     return time.perf_counter()
 
 
+def _late(deadline: float | None) -> bool:
+    """Whether there is a deadline and it has passed, or a stop was requested."""
+    return deadline is not None and expired(deadline)
+
+
 def _ranks(keys: FloatArray) -> IntArray:
     """Rank of each row (0 worst), comparing columns left to right; ties by row order."""
     order = np.lexsort(keys.T[::-1])
@@ -231,7 +238,7 @@ def _candidate_lists(
     candidates: list[list[Path]] = []
     late = False
     for f, flow in enumerate(instance.flows):
-        late = late or (deadline is not None and _now() > deadline)
+        late = late or _late(deadline)
         paths: list[Path] = []
         if not late:
             # Links whose capacity cannot hold the demand are left out: count the limits below it.
@@ -344,7 +351,7 @@ def genetic_admission(
     while pop.shape[0] == population and num_flows > 0:
         if max_generations is not None and generations >= max_generations:
             break
-        if deadline is not None and _now() >= deadline:
+        if _late(deadline):
             break
         children_count = population - elite
         picks = rng.integers(population, size=(2, children_count, tournament))

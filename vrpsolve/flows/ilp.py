@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pulp
 
+from vrpsolve.core.stop import expired
 from vrpsolve.flows.greedy import greedy_admission
 from vrpsolve.flows.model import (
     AdmissionMode,
@@ -571,9 +572,9 @@ def _run_stages(
     stats["stages"] = records
     for stage in _stages(instance, form, method, stats):
         remaining = deadline - time.perf_counter()
-        if remaining <= 0:
+        if expired(deadline):
             proven = False
-            stats["notes"].append("time limit reached before all solves ran")
+            stats["notes"].append("time limit or stop request reached before all solves ran")
             break
         backend = MilpBackend(backend_name, integral_objective=stage.integral, seed=seed)
         form.prob.setObjective(
@@ -738,9 +739,9 @@ def solve_path_ilp(
     incomplete: list[int] = []
     added = 0
     for f in range(instance.num_flows):
-        if time.perf_counter() < deadline:
+        if not expired(deadline):
             found = enumerate_candidates(instance, f, k, max_examined=max_examined)
-        else:  # out of time: the flow keeps its greedy path only
+        else:  # out of time (or asked to stop): the flow keeps its greedy path only
             found = CandidatePaths((), False)
         paths = list(found.paths)
         greedy_path = None if incumbent is None else incumbent.paths[f]
@@ -753,8 +754,8 @@ def solve_path_ilp(
     stats["candidate_paths"] = sum(len(p) for p in candidates)
     stats["greedy_paths_added"] = added
     stats["incomplete_flows"] = len(incomplete)
-    if time.perf_counter() >= deadline:
-        stats["notes"].append("time limit reached while generating candidate paths")
+    if expired(deadline):
+        stats["notes"].append("time limit or stop request reached while generating candidate paths")
     form = _PathModel(instance, candidates)
     stats.update(form.size())
     stats["build_time"] = time.perf_counter() - start

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vrpsolve.core.files import write_bytes_atomic
 from vrpsolve.flows.model import FlowAdmissionInstance, FlowSolution, evaluate_flows
 
 
@@ -70,7 +71,4 @@ def render_flows(instance: FlowAdmissionInstance, solution: FlowSolution) -> byt
 
 def write_flow_plot(instance: FlowAdmissionInstance, solution: FlowSolution, path: str | Path):
     """Write :func:`render_flows` to ``path`` atomically."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(render_flows(instance, solution))
-    partial.replace(path)
+    write_bytes_atomic(path, render_flows(instance, solution))

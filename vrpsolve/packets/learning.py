@@ -58,6 +58,7 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 
 from vrpsolve.core.errors import InputError
+from vrpsolve.core.files import atomic_writer
 from vrpsolve.packets.model import DropReason, FloatArray, PacketNetwork
 from vrpsolve.packets.policies import shortest_distances
 from vrpsolve.packets.simulator import NodeView, Packet, Simulation
@@ -211,10 +212,8 @@ class _TabularPolicy(ABC):
         arrays["meta"] = np.array(json.dumps(meta))
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("wb") as handle:
+        with atomic_writer(path) as handle:
             np.savez_compressed(handle, **arrays)
-        partial.replace(path)
         return path
 
     @classmethod

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from vrpsolve.core.errors import InputError
+from vrpsolve.core.files import atomic_writer
 from vrpsolve.packets.learning import (
     POLICY_FORMAT,
     POLICY_VERSION,
@@ -52,10 +53,8 @@ def write_policy(policy: RoutingPolicy, path: str | Path) -> None:
             "kind": f"shortest-{policy.weight}",
             "network": _network_meta(policy.network),
         }
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("wb") as handle:
+        with atomic_writer(path) as handle:
             np.savez_compressed(handle, table=policy.table, meta=np.array(json.dumps(meta)))
-        partial.replace(path)
         return
     save = getattr(policy, "save", None)
     if save is None:

@@ -3,7 +3,8 @@
 The static policies route on shortest paths (by hops or by latency). The learning ones (Q-routing,
 OLPOMDP) learn online while routing simulated traffic on the instance for ``training_duration``
 simulated time units (default: the network's own duration), then are frozen and returned; the
-evaluator (:func:`~vrpsolve.packets.simulator.evaluate_policy`) simulates the frozen policy.
+evaluator (:func:`~vrpsolve.packets.simulator.evaluate_policy`) simulates the frozen policy. A stop
+request (:mod:`vrpsolve.core.stop`) ends the training early; the policy keeps what it learned.
 Given ``policy`` (a file ``vrpsolve train q-routing|olpomdp`` wrote, or the name of one in
 ``policies/packet-routing/``), they load it instead, frozen, and do not train.
 """
@@ -17,6 +18,7 @@ from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError, InvalidOptionError
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import stop_requested
 from vrpsolve.packets.model import PACKET_ATTRIBUTES, PacketNetwork
 
 TRAINING_DURATION = SolverOption(
@@ -113,13 +115,41 @@ class OlpomdpSolver(_PacketSolver):
         return _trained(instance, policy, seed, options["training_duration"])
 
 
+class _Stopped(Exception):
+    """Ends online training early: a stop was requested."""
+
+
+class _StoppableLearner:
+    """A learning policy that ends its training run once a stop is requested (checked at each
+    routing decision); every other attribute, the learning hooks included, is the policy's."""
+
+    def __init__(self, policy: Any) -> None:
+        self.policy = policy
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.policy, name)
+
+    def next_hop(self, *args: Any) -> int:
+        if stop_requested():
+            raise _Stopped
+        hop: int = self.policy.next_hop(*args)
+        return hop
+
+
 def _trained(instance: PacketNetwork, policy: Any, seed: int, training_duration: float | None):
+    """Train ``policy`` online, freeze it and return it; a stop request ends the training early
+    with what the policy has learned so far."""
     from vrpsolve.packets.learning import train_online
 
     duration = float(instance.duration if training_duration is None else training_duration)
-    curve = train_online(instance, policy, duration=duration, seed=seed + 1)
+    stats: dict[str, Any] = {"training_duration": duration}
+    try:
+        curve = train_online(instance, _StoppableLearner(policy), duration=duration, seed=seed + 1)
+        stats["curve_points"] = len(curve)
+    except _Stopped:
+        stats["training_stopped"] = True
     policy.freeze()
-    return SolverOutput(policy, stats={"training_duration": duration, "curve_points": len(curve)})
+    return SolverOutput(policy, stats=stats)
 
 
 def _loaded(solver: Solver, instance: PacketNetwork, kind: Any, options: dict[str, Any]):

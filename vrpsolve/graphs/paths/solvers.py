@@ -24,6 +24,7 @@ from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import expired
 from vrpsolve.graphs.paths.model import PATH_ATTRIBUTES, PathQueryInstance, PathSolution
 
 POLICY_DIR = policies_dir() / "path-routing"
@@ -41,7 +42,7 @@ class _PathSolver(Solver):
     def run(
         self, instance: PathQueryInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Route the queries in order until done or out of time (the seed is unused)."""
+        """Route the queries in order until done, out of time or asked to stop (seed unused)."""
         from vrpsolve.graphs.paths.routers import greedy_route
 
         deadline = time.perf_counter() + time_limit
@@ -51,7 +52,7 @@ class _PathSolver(Solver):
         for i, ((source, target), limit) in enumerate(
             zip(instance.queries.tolist(), instance.hop_limits.tolist(), strict=True)
         ):
-            if time.perf_counter() >= deadline:
+            if expired(deadline):
                 break
             paths[i] = greedy_route(instance, vectors, source, target, limit)
             answered += 1

@@ -29,6 +29,7 @@ from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import expired
 from vrpsolve.graphs.search.model import (
     EMPTY,
     SEARCH_ATTRIBUTES,
@@ -56,14 +57,14 @@ class _GraphSearchSolver(Solver):
     def run(
         self, instance: GraphSearchInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Answer the queries in order until done or out of time (the seed is unused)."""
+        """Answer the queries in order until done, out of time or asked to stop (seed unused)."""
         deadline = time.perf_counter() + time_limit
         budget = float(instance.budget)
         search, stats = self._searcher(instance, budget, check_options(self, options))
         ids = np.full((instance.num_queries, instance.k), EMPTY, dtype=np.int64)
         dcs = np.zeros(instance.num_queries)
         answered = 0
-        while answered < instance.num_queries and time.perf_counter() < deadline:
+        while answered < instance.num_queries and not expired(deadline):
             chunk = slice(answered, answered + _CHUNK)
             found = search(instance.queries[chunk])
             ids[chunk] = found.ids

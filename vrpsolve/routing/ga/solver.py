@@ -25,7 +25,8 @@ Modelling choices:
 - **Time**: compiled code is cached on disk (``cache=True``) and warmed up on a tiny instance
   once per process before the clock starts; ``stats["compile_time"]`` reports that warm-up, and
   the time limit covers everything after it. ``max_iterations`` bounds the iterations instead
-  (same seed, same result).
+  (same seed, same result). A stop request (:mod:`vrpsolve.core.stop`) ends the search between
+  two offspring, never inside compiled code.
 - The returned solution is the best one the kernel judged feasible that
   :func:`vrpsolve.evaluate` accepts as well; no solution when there is none.
 """
@@ -41,6 +42,7 @@ import numpy as np
 
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import expired
 from vrpsolve.routing.ga.kernel import FloatArray, IntArray, KernelData, evaluate_routes
 from vrpsolve.routing.ga.population import Individual, Population, ordered_crossover
 from vrpsolve.routing.ga.search import local_search
@@ -222,7 +224,7 @@ class GeneticSearch:
         """Add the constructive heuristics' solutions and their educated versions."""
         for cls, max_customers in SEED_HEURISTICS:
             remaining = deadline - time.perf_counter()
-            if remaining <= 0 or len(self.customers) > max_customers:
+            if expired(deadline) or len(self.customers) > max_customers:
                 continue
             solution = cls().run(self.instance, time_limit=remaining, seed=seed).solution
             if not isinstance(solution, Solution):
@@ -241,14 +243,15 @@ class GeneticSearch:
 
     def _initialise(self, deadline: float, size: int) -> None:
         for _ in range(size):
-            if time.perf_counter() > deadline:
+            if expired(deadline):
                 return
             self.population.add(self.educate(self.rng.permutation(self.customers)), self.weights)
 
     def run(
         self, time_limit: float, max_iterations: int | None, seed: int = 0
     ) -> Individual | None:
-        """Evolve until the time limit or the iteration budget; the best feasible individual."""
+        """Evolve until the time limit, the iteration budget or a stop request; the best feasible
+        individual."""
         self.start = time.perf_counter()
         deadline = self.start + time_limit
         self.improved_at = 0
@@ -256,7 +259,7 @@ class GeneticSearch:
         self._seed(deadline, seed)
         self._initialise(deadline, 4 * mu)
         num_nodes = self.data.distance.shape[0]
-        while time.perf_counter() < deadline:
+        while not expired(deadline):
             iteration = self.stats["iterations"]
             if max_iterations is not None and iteration >= max_iterations:
                 break

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import expired
 from vrpsolve.routing.model import ATTRIBUTES, Route, RoutingInstance, Solution
 from vrpsolve.routing.solvers.route_check import RouteKernel, concat_arrays, take
 
@@ -69,8 +70,8 @@ class Construction:
         """Per type, the first type identical to it apart from its fleet size."""
 
     def tick(self) -> None:
-        """Raise :class:`OutOfTimeError` once the deadline has passed."""
-        if time.perf_counter() > self.deadline:
+        """Raise :class:`OutOfTimeError` once the deadline has passed or a stop is requested."""
+        if expired(self.deadline):
             raise OutOfTimeError
 
     def best(self, keys: NDArray[np.float64], nodes: IntArray) -> int:
@@ -145,12 +146,18 @@ class Construction:
         return self.insert_leftovers(plan, np.flatnonzero(unrouted))
 
     def best_of(self, builders: list[Callable[[Construction], Plan | None]]) -> Plan | None:
-        """Run each builder on a fresh fleet and keep the cheapest complete plan."""
+        """Run each builder on a fresh fleet and keep the cheapest complete plan; out of time
+        (or asked to stop), the cheapest one built so far, if any."""
         fleet = list(self.remaining)
         best: tuple[float, Plan | None] = (math.inf, None)
         for build in builders:
             self.remaining = list(fleet)
-            plan = build(self)
+            try:
+                plan = build(self)
+            except OutOfTimeError:
+                if best[1] is None:
+                    raise
+                break
             if plan is not None:
                 cost = sum(self.kernel.check(k, visits).cost for k, visits in plan)
                 if cost < best[0] - 1e-9:

@@ -25,7 +25,8 @@ Modelling choices:
   ``t_j >= t_i + s_i + tau_ij - M_ij (1 - x_ij)``, depot departure at its opening time, return by
   its closing time, and MTZ load variables when there is a capacity.
 - Every MILP gets the remaining time of the whole loop, one thread, and a MIP start from the best
-  known feasible solution (HiGHS via ``highspy``; CBC through PuLP's warm start).
+  known feasible solution (HiGHS via ``highspy``; CBC through PuLP's warm start). A stop request
+  ends the loops between rounds and a HiGHS solve from its callback.
 - At the time limit the best feasible solution is returned: for (A)TSP cycles patched into one
   tour (Karp's patching), for routing the last integer solution if it violates no cut, else a
   nearest-neighbour construction. The lower bound is the best LP or MILP bound over the rounds
@@ -48,6 +49,7 @@ import pulp
 
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import expired, stop_requested
 from vrpsolve.milp import (
     BACKENDS,
     FloatArray,
@@ -85,7 +87,8 @@ class _Context:
     cut_keys: set[frozenset[int]] = field(default_factory=set)
 
     def remaining(self) -> float:
-        return self.deadline - time.perf_counter()
+        """Seconds left; none once a stop is requested."""
+        return 0.0 if stop_requested() else self.deadline - time.perf_counter()
 
     def raise_bound(self, outcome: MilpOutcome) -> None:
         if outcome.bound is not None and (self.bound is None or outcome.bound > self.bound):
@@ -326,7 +329,7 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
 
     # root LP phase: exact separation of subtour constraints, reduced-cost arc elimination
     lp_deadline = ctx.start + _LP_SHARE * (ctx.deadline - ctx.start)
-    while ctx.lp_rounds < _MAX_LP_ROUNDS and time.perf_counter() < lp_deadline:
+    while ctx.lp_rounds < _MAX_LP_ROUNDS and not expired(lp_deadline):
         outcome = ctx.backend.solve(model.prob, lp_deadline - time.perf_counter(), relax=True)
         if outcome.status != "optimal" or outcome.objective is None:
             break
@@ -562,7 +565,7 @@ def _solve_routing(ctx: _Context) -> SolverOutput:
 
     # root LP phase: heuristic separation of rounded capacity cuts
     lp_deadline = ctx.start + _LP_SHARE * (ctx.deadline - ctx.start)
-    while ctx.lp_rounds < _MAX_LP_ROUNDS and time.perf_counter() < lp_deadline:
+    while ctx.lp_rounds < _MAX_LP_ROUNDS and not expired(lp_deadline):
         outcome = ctx.backend.solve(prob, lp_deadline - time.perf_counter(), relax=True)
         if outcome.status != "optimal":
             break

@@ -21,6 +21,7 @@ from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import stop_requested
 from vrpsolve.core.threads import one_thread
 from vrpsolve.routing.model import RoutingInstance, Solution, evaluate
 
@@ -205,7 +206,8 @@ class RouteFinderSearchSolver(RouteFinderSolver):
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Construct with the policy, then search with PyVRP for the rest of ``time_limit``."""
+        """Construct with the policy, then search with PyVRP for the rest of ``time_limit`` (none
+        when a stop was requested during the construction)."""
         from vrpsolve.routing.solvers.pyvrp import PyVRPSolver
 
         began = time.perf_counter()
@@ -219,6 +221,9 @@ class RouteFinderSearchSolver(RouteFinderSolver):
         seed_solution = constructed.solution
         if not (isinstance(seed_solution, Solution) and evaluate(instance, seed_solution).feasible):
             seed_solution = None  # feasible without the limit, so it exceeds the fleet
+        if stop_requested():  # asked to stop during the construction: no search
+            stats = {**constructed.stats, "construction_seconds": constructing}
+            return SolverOutput(seed_solution, stats=stats)
         searched = PyVRPSolver().run(
             instance, time_limit=remaining, seed=seed, initial_solution=seed_solution
         )

@@ -20,6 +20,9 @@ Modelling choices:
 - Search: a first-solution strategy chosen per variant, with fallbacks tried in turn on a share
   of the budget, then guided local search from the first solution for the remaining time.
   OR-Tools' routing search is deterministic and single-threaded; the seed is recorded only.
+- Stopping on request (:mod:`vrpsolve.core.stop`): a callback at every new solution ends the
+  search, which returns its best; a request during a first-solution attempt is seen when it
+  finds its solution, and skips the rest.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import stop_requested
 from vrpsolve.routing.model import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
 from vrpsolve.routing.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
 from vrpsolve.routing.solvers.scaling import integer_view as _integer_view
@@ -106,6 +110,7 @@ class _Model:
             [vt.end_depot for vt in types],
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
+        self.routing.AddAtSolutionCallback(self._stop_if_requested)
         self._open = [vt.open_route for vt in types]
         self._restrict_nodes()
         distance = self._per_vehicle(data.distance)
@@ -121,6 +126,11 @@ class _Model:
             self.routing.AddDimensionWithVehicleTransitAndCapacity(
                 distance, 0, limits, True, "distance"
             )
+
+    def _stop_if_requested(self) -> None:
+        """At each solution: end the search (which keeps its best) once a stop is requested."""
+        if stop_requested():
+            self.routing.solver().FinishCurrentSearch()
 
     def _per_vehicle(self, closed: IntArray) -> list[int]:
         """Transit callback index per vehicle: ``closed``, or its open-route variant."""
@@ -227,7 +237,7 @@ def _solve(
     for number, strategy in enumerate(strategies):
         left = deadline - time.perf_counter()
         share = left if number == len(strategies) - 1 else left * FIRST_SOLUTION_SHARE
-        if share <= 0:
+        if share <= 0 or stop_requested():
             break
         params = model.parameters(strategy, share, first_only=True)
         first = model.routing.SolveWithParameters(params)
@@ -237,7 +247,7 @@ def _solve(
         stats["first_cost"] = model.data.to_units(first.ObjectiveValue())
         left = deadline - time.perf_counter()
         best = first
-        if left > 0.01:
+        if left > 0.01 and not stop_requested():
             params = model.parameters(strategy, left, first_only=False)
             improved = model.routing.SolveFromAssignmentWithParameters(first, params)
             if improved is not None:

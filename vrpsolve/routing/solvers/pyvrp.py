@@ -22,9 +22,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxRuntime, MultipleCriteria
 
 from vrpsolve.core.solver import Solver, SolverOutput
+from vrpsolve.core.stop import stop_requested
 from vrpsolve.routing.model import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
 from vrpsolve.routing.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
 from vrpsolve.routing.solvers.scaling import integer_view as _integer_view
@@ -151,6 +152,11 @@ def to_pyvrp_solution(
     return pyvrp.Solution(problem, routes)
 
 
+def _stop_requested(best_cost: float) -> bool:
+    """A PyVRP stopping criterion: a stop was requested (see :mod:`vrpsolve.core.stop`)."""
+    return stop_requested()
+
+
 class PyVRPSolver(Solver):
     """PyVRP's iterated local search on the scaled instance."""
 
@@ -171,7 +177,7 @@ class PyVRPSolver(Solver):
 
         PyVRP declares no options. ``initial_solution`` (a :class:`Solution`; for callers in
         Python such as ``routefinder+ls``, not an option) starts the search from it. PyVRP runs
-        single-threaded.
+        single-threaded, and stops early (with its best) when a stop is requested.
         """
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), proved_optimal=True, stats={"iterations": 0})
@@ -183,7 +189,7 @@ class PyVRPSolver(Solver):
             warnings.simplefilter("ignore", PenaltyBoundWarning)
             result = pyvrp.solve(
                 problem,
-                stop=MaxRuntime(time_limit),
+                stop=MultipleCriteria([MaxRuntime(time_limit), _stop_requested]),
                 seed=seed,
                 collect_stats=False,
                 display=False,
