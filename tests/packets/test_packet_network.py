@@ -120,3 +120,16 @@ def test_evaluate_policy_report() -> None:
     assert report.window == pytest.approx(450.0)
     assert report.delivery_ratio > 0.95 and math.isfinite(report.mean_delivery_time)
     assert "delivered" in report.summary()
+
+
+def test_traffic_beyond_what_a_simulation_handles_is_refused():
+    """A load and duration whose expected packets exceed MAX_PACKETS are a clean error, not a
+    simulation that would run for days (a fuzzed duration of 1e300 did)."""
+    from vrpsolve.packets.model import MAX_PACKETS
+    from vrpsolve.packets.topologies import boyan_littman_grid
+
+    network = boyan_littman_grid()
+    with pytest.raises(ValueError, match="packets, more than"):
+        replace(network, duration=2.0 * MAX_PACKETS / network.traffic.load)
+    with pytest.raises(ValueError, match="packets, more than"):
+        network.with_traffic(load=1e9)
