@@ -1,7 +1,8 @@
 """The ``vrpsolve`` command: parse arguments, call the Python API, print.
 
 Exit codes: 0 on success, 2 on bad input (one line naming the file and the problem; an output
-path where nothing can be written is one, found before any work), 1 on an internal error, 3 from
+path where nothing can be written is one, found before any work; a solver whose engine is not
+installed is one, naming the ``pip install`` that brings it), 1 on an internal error, 3 from
 ``eval`` when the evaluator rejects the solution, 128 plus the signal's number (130 for SIGINT,
 143 for SIGTERM) when ``solve`` or ``bench`` was stopped by a signal, after writing what it had;
 a second signal ends them at once with that code.
@@ -20,8 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import vrpsolve
-from vrpsolve.bench.runner import BACKENDS, iter_parallel
-from vrpsolve.core.errors import InvalidOptionError, UnknownSolverError, UnsupportedInstanceError
+from vrpsolve.core.errors import (
+    InvalidOptionError,
+    MissingDependencyError,
+    UnknownSolverError,
+    UnsupportedInstanceError,
+)
 from vrpsolve.core.family import Family
 from vrpsolve.core.registry import family_named, family_of, resolve
 from vrpsolve.core.stop import stop_on_signals, stop_requested, stop_signal
@@ -94,6 +99,8 @@ def _solve_all(
                     )
                 )
         return results
+    from vrpsolve.bench.runner import iter_parallel
+
     for _, instance in instances:  # refuse an unknown or incapable solver before any work
         resolve(args.solver, instance)
     task = functools.partial(
@@ -376,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--backend",
-        choices=BACKENDS,
+        choices=("process", "ray"),
         default="process",
         help="run the jobs in local worker processes (default) or as Ray tasks",
     )
@@ -457,6 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         UnknownSolverError,
         UnsupportedInstanceError,
         InvalidOptionError,
+        MissingDependencyError,
     ) as error:
         print(f"vrpsolve: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -8,8 +8,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tqdm import tqdm
-
 
 @contextmanager
 def time_budget_bar(description: str, seconds: float, enabled: bool) -> Iterator[None]:
@@ -17,6 +15,8 @@ def time_budget_bar(description: str, seconds: float, enabled: bool) -> Iterator
     if not enabled:
         yield
         return
+    from tqdm import tqdm
+
     done = threading.Event()
     bar = tqdm(
         total=round(seconds, 1),

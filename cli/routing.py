@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from .options import BadInput, positive, split_option
 from .train import (
     add_seed_option,
@@ -86,6 +84,8 @@ def cmd_generate_cities(args: argparse.Namespace) -> int:
 
 def cmd_generate_test_sets(args: argparse.Namespace) -> int:
     """Build the fixed, seeded test sets the neural policies are evaluated on."""
+    from tqdm import tqdm
+
     from vrpsolve.routing.datasets import build_fixed_sets, fixed_sets
 
     suites = tuple(split_option(args.suites, "--suites", str))
@@ -284,7 +284,7 @@ def add_routing_generators(kinds: Any) -> None:
 
     cities = kinds.add_parser("cities", help="city datasets from OpenStreetMap extracts")
     cities.add_argument(
-        "--osm-dir", default="instances/osm", help="folder of OSM extracts (default instances/osm)"
+        "--osm-dir", default=None, help="folder of OSM extracts (default: the bundled ones)"
     )
     cities.add_argument(
         "--out-dir", default="instances/cities", help="folder to write (default instances/cities)"

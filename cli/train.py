@@ -11,13 +11,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any
 
 from vrpsolve.core.curves import CurveWriter, default_curve_path
 
 from .options import BadInput
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 def add_train_options(parser: argparse.ArgumentParser, *, resumable: bool) -> None:
@@ -78,6 +79,8 @@ def curve_writer(args: argparse.Namespace, columns: Sequence[str], resume: bool)
 
 def progress_bar(args: argparse.Namespace, total: float, unit: str, description: str) -> tqdm:
     """A progress bar on stderr (none with --quiet or when stderr is not a terminal)."""
+    from tqdm import tqdm
+
     return tqdm(
         total=total,
         unit=unit,
@@ -93,6 +96,8 @@ def note(args: argparse.Namespace) -> Callable[[str], None]:
 
     def write(line: str) -> None:
         if not args.quiet:
+            from tqdm import tqdm
+
             tqdm.write(line, file=sys.stderr)
 
     return write

@@ -9,6 +9,7 @@ family's file with :func:`read_instance`, solve it with :func:`solve` and a regi
 from vrpsolve.catalog import best_known as best_known
 from vrpsolve.catalog import best_known_values as best_known_values
 from vrpsolve.core.errors import InputError as InputError
+from vrpsolve.core.errors import MissingDependencyError as MissingDependencyError
 from vrpsolve.core.errors import UnknownSolverError as UnknownSolverError
 from vrpsolve.core.errors import UnsupportedInstanceError as UnsupportedInstanceError
 from vrpsolve.core.family import Family as Family

@@ -1,5 +1,9 @@
-"""The bundled data: instances in ``instances/`` with their best-known values
-(``instances/bks.csv``), and the trained policies in ``policies/``."""
+"""The bundled data: instances with their best-known values (``bks.csv``), and the trained
+policies.
+
+They live in ``instances/`` and ``policies/`` at the top of the repository and install inside the
+package (``vrpsolve/_bundled/``); :func:`instances_dir` and :func:`policies_dir` find them either
+way, and every data path in vrpsolve is built from one of the two."""
 
 from __future__ import annotations
 
@@ -13,17 +17,30 @@ HIERARCHICAL_OBJECTIVES = frozenset({"hier_vehicles", "hier_distance_double"})
 """Objectives listed for reference that vrpsolve's evaluator does not compute."""
 
 
+@cache
+def _bundled(name: str) -> Path:
+    """The folder ``name`` of an installed package, else the checkout's top-level ``name``."""
+    from importlib.resources import files
+
+    installed = files("vrpsolve").joinpath("_bundled", name)
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / name
+
+
 def instances_dir() -> Path:
-    """The bundled instances: ``$VRPSOLVE_INSTANCES``, else ``instances/`` of the checkout."""
+    """The bundled instances: ``$VRPSOLVE_INSTANCES`` if set, else those installed with the
+    package, else ``instances/`` of the checkout (a development install)."""
     override = os.environ.get("VRPSOLVE_INSTANCES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "instances"
+    return _bundled("instances")
 
 
 def policies_dir() -> Path:
-    """The shipped trained policies: ``policies/`` of the checkout (checkpoints and model cards)."""
-    return Path(__file__).resolve().parent.parent / "policies"
+    """The shipped trained policies (checkpoints and model cards): those installed with the
+    package, else ``policies/`` of the checkout (a development install)."""
+    return _bundled("policies")
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,15 @@ import sys
 import warnings
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pulp
 from numpy.typing import NDArray
 
 from vrpsolve.core.stop import stop_requested
+
+if TYPE_CHECKING:
+    import pulp
 
 FloatArray = NDArray[np.float64]
 
@@ -36,6 +38,8 @@ BACKENDS = ("highs", "cbc")
 
 def highs_available() -> bool:
     """Whether PuLP can call HiGHS through ``highspy``."""
+    import pulp
+
     try:
         return bool(pulp.HiGHS(msg=False).available())
     except Exception:  # pragma: no cover - depends on the installation
@@ -93,6 +97,7 @@ def _highs_class() -> Any:
     """A :class:`pulp.HiGHS` that hands a MIP start to HiGHS before it runs, and stops it on
     request."""
     import highspy
+    import pulp
 
     _silence_highs_banner()
 
@@ -190,6 +195,8 @@ class MilpBackend:
     def _solve_cbc(
         self, prob: pulp.LpProblem, time_limit: float, relax: bool, start: dict[Any, float] | None
     ) -> MilpOutcome:
+        import pulp
+
         if start and not relax:
             for var, value in start.items():
                 var.setInitialValue(value)

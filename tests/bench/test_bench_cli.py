@@ -87,3 +87,13 @@ def test_bench_out_dir_that_is_a_file_exits_2(tmp_path, capsys):
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2 and "--out-dir" in err and taken.read_text() == "keep me"
+
+
+def test_bench_offers_every_backend():
+    """`--backend` (named in the command without importing the runner) offers the runner's."""
+    from vrpsolve.bench.runner import BACKENDS
+    from vrpsolve_cli.main import build_parser
+
+    bench = build_parser()._subparsers._group_actions[0].choices["bench"]
+    (backend,) = [action for action in bench._actions if action.dest == "backend"]
+    assert tuple(backend.choices) == BACKENDS

@@ -20,9 +20,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from typing import Any, TypeVar
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vrpsolve.core.solver import Status
 from vrpsolve.core.stop import SIGNALS, stop_on_signals_for_good, stop_requested
@@ -30,6 +28,9 @@ from vrpsolve.core.stop import SIGNALS, stop_on_signals_for_good, stop_requested
 from .errors import BenchInputError
 from .jobs import BenchJob, run_job
 from .tables import with_gaps
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -103,6 +104,8 @@ def _progress_bar(total: int, enabled: bool, description: str) -> Iterator[tqdm[
     if not enabled:
         yield None
         return
+    from tqdm import tqdm
+
     bar: tqdm[Any] = tqdm(total=total, desc=description, unit="job", file=sys.stderr)
     try:
         yield bar

@@ -26,6 +26,11 @@ class UnknownSolverError(ValueError):
     """Raised for a solver name that is not registered."""
 
 
+class MissingDependencyError(ImportError):
+    """A solver whose engine is not installed; the message is one line naming the missing module
+    and the ``pip install`` that brings it."""
+
+
 class UnsupportedInstanceError(ValueError):
     """Raised when a solver cannot model an instance; the message names solvers that can."""
 

@@ -2,17 +2,24 @@
 
 The families are named here by the path of their descriptor and imported on first use, so this
 module depends on no family; each family lists its own solvers (:attr:`Family.solvers`), and a
-solver's module is imported only when that solver is used or listed.
+solver's module is imported only when that solver is used or listed. Solver modules import their
+engines only when they run, and a solver is available when every module it
+:attr:`~vrpsolve.core.solver.Solver.requires` is installed (found without importing it).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from vrpsolve.core.errors import UnknownSolverError, UnsupportedInstanceError
+from vrpsolve.core.errors import (
+    MissingDependencyError,
+    UnknownSolverError,
+    UnsupportedInstanceError,
+)
 from vrpsolve.core.family import Family
 from vrpsolve.core.solver import Solver
 
@@ -24,6 +31,31 @@ FAMILY_DESCRIPTORS: tuple[str, ...] = (
     "vrpsolve.graphs.paths.family:PATH_QUERY",
 )
 """Where each family's descriptor lives (``module:NAME``); also the order formats are detected."""
+
+EXTRAS: dict[str, str] = {
+    "torch": "neural",
+    "tensordict": "neural",
+    "rl4co": "neural",
+    "osmnx": "osm",
+    "pyrosm": "osm",
+    "hnswlib": "graphs",
+    "sklearn": "graphs",
+    "gymnasium": "rl",
+    "pettingzoo": "rl",
+    "ray": "ray",
+}
+"""The optional modules, each with the extra of ``pyproject.toml`` that installs it."""
+
+
+def missing_dependency(modules: tuple[str, ...]) -> str:
+    """Empty when every module is installed, else one line naming the first missing one and the
+    command that installs it, e.g. ``torch is not installed: pip install 'vrpsolve[neural]'``."""
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            extra = EXTRAS.get(module)
+            target = f"'vrpsolve[{extra}]'" if extra else module
+            return f"{module} is not installed: pip install {target}"
+    return ""
 
 
 def _attribute(path: str) -> Any:
@@ -64,7 +96,8 @@ class SolverInfo:
     supported_attributes: frozenset[str]
     available: bool
     reason: str
-    """Why the solver is unavailable (the import error), empty when available."""
+    """Why the solver is unavailable (the missing module and the ``pip install`` that brings it),
+    empty when available."""
 
 
 @cache
@@ -97,25 +130,29 @@ def get_solver(name: str) -> Solver:
     ------
     UnknownSolverError
         If no solver has that name.
-    ImportError
-        If the solver's engine is not installed.
+    MissingDependencyError
+        If the solver's engine is not installed (the message says how to install it).
     """
     if name not in _solver_paths():
         known = ", ".join([*_solver_paths(), "auto"])
         raise UnknownSolverError(f"unknown solver {name!r}; known solvers: {known}")
-    return _load(name)()
+    solver_cls = _load(name)
+    missing = missing_dependency(solver_cls.requires)
+    if missing:
+        raise MissingDependencyError(f"solver {name!r} is unavailable: {missing}")
+    return solver_cls()
 
 
 def list_solvers() -> list[SolverInfo]:
-    """Every registered solver with what it supports and whether its engine imports."""
+    """Every registered solver with what it supports and whether its engine is installed (no
+    engine is imported)."""
     infos = []
     for name, (family, _) in _solver_paths().items():
-        try:
-            cls = _load(name)
-        except ImportError as error:
-            infos.append(SolverInfo(name, "", family, frozenset(), False, str(error)))
-            continue
-        infos.append(SolverInfo(name, cls.summary, family, cls.supported_attributes, True, ""))
+        cls = _load(name)
+        missing = missing_dependency(cls.requires)
+        infos.append(
+            SolverInfo(name, cls.summary, family, cls.supported_attributes, not missing, missing)
+        )
     return infos
 
 

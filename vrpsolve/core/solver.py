@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -110,9 +111,11 @@ class Solver(ABC):
 
     A subclass names itself, says which problem family it solves (routing unless it says
     otherwise), lists the instance attributes it can model (the names the instance's
-    ``active_attributes()`` reports), and implements :meth:`run` (and :meth:`prepare` where it
-    has one-time setup). Callers use :func:`vrpsolve.solve`, which checks support, prepares and
-    times the run and evaluates the answer.
+    ``active_attributes()`` reports) and the modules its engine needs (:attr:`requires`), and
+    implements :meth:`run` (and :meth:`prepare` where it has one-time setup). Its module imports
+    the engine inside the methods that use it, so that listing solvers imports none. Callers use
+    :func:`vrpsolve.solve`, which checks support, prepares and times the run and evaluates the
+    answer.
     """
 
     name: ClassVar[str]
@@ -120,6 +123,9 @@ class Solver(ABC):
     family: ClassVar[str] = "routing"
     """The name of the problem family solved (see :mod:`vrpsolve.core.family`)."""
     supported_attributes: ClassVar[frozenset[str]]
+    requires: ClassVar[tuple[str, ...]] = ()
+    """Top-level modules the solver imports when it runs (its engine, none by default); the
+    registry lists the solver as unavailable while one of them is not installed."""
     default_time_limit: ClassVar[float] = 10.0
     """Seconds used when the caller gives no time limit."""
     options: ClassVar[tuple[SolverOption, ...]] = ()
@@ -134,11 +140,14 @@ class Solver(ABC):
         """Active attributes of ``instance`` that this solver cannot model."""
         return instance.active_attributes() - self.supported_attributes
 
-    def prepare(self, **options: Any) -> None:  # noqa: B027 (an optional hook)
-        """One-time setup left out of the timed run (heavy imports, loading a model); none here.
+    def prepare(self, **options: Any) -> None:
+        """One-time setup left out of the timed run (heavy imports, loading a model); here the
+        modules in :attr:`requires`.
 
         :func:`vrpsolve.solve` calls it with the run's options before starting the clock.
         """
+        for module in self.requires:
+            importlib.import_module(module)
 
     @abstractmethod
     def run(self, instance: Any, *, time_limit: float, seed: int, **options: Any) -> SolverOutput:

@@ -38,6 +38,7 @@ class FlowIlpSolver(_FlowSolver):
 
     name: ClassVar[str] = "pfar-ilp"
     summary: ClassVar[str] = "PFAR exact ILP (arc-flow or k-path formulation, HiGHS/CBC)"
+    requires: ClassVar[tuple[str, ...]] = ("pulp",)
     default_time_limit: ClassVar[float] = 60.0
     options = (
         SolverOption(

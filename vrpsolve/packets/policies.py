@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-import networkx as nx
 import numpy as np
 
 from vrpsolve.packets.model import FloatArray, PacketNetwork
@@ -33,6 +32,8 @@ def shortest_distances(network: PacketNetwork, weight: PathWeight = "hops") -> F
         ``"hops"`` counts links; ``"delay"`` sums each link's latency on an empty network,
         ``packet_size / bandwidth + propagation_delay``.
     """
+    import networkx as nx
+
     if weight not in ("hops", "delay"):
         raise ValueError(f"weight must be 'hops' or 'delay', got {weight!r}")
     graph = network.to_networkx().reverse(copy=False)

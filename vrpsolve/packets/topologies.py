@@ -33,8 +33,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from vrpsolve.catalog import instances_dir
 from vrpsolve.core.errors import InputError
 from vrpsolve.core.files import VERSION, load_json, write_text_atomic
@@ -405,6 +403,8 @@ def random_geometric_network(
     load, packet_size, od, buffer_size, ttl, duration, warmup
         As in :class:`PacketNetwork` and :class:`TrafficModel`.
     """
+    import networkx as nx
+
     if isinstance(num_nodes, bool) or not isinstance(num_nodes, int) or num_nodes < 2:
         raise ValueError(f"num_nodes must be an integer of at least 2, got {num_nodes!r}")
     if radius is None:
@@ -440,6 +440,8 @@ def random_geometric_network(
 
 def is_strongly_connected(network: PacketNetwork) -> bool:
     """Whether every router can reach every other one."""
+    import networkx as nx
+
     return bool(nx.is_strongly_connected(network.to_networkx()))
 
 

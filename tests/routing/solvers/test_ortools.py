@@ -47,3 +47,13 @@ def test_first_solution_strategy_option() -> None:
     )
     assert result.feasible
     assert result.stats["first_solution_strategy"] == "LOCAL_CHEAPEST_INSERTION"
+
+
+def test_the_strategy_choices_are_those_of_ortools() -> None:
+    """The option's choices, named without importing OR-Tools, are OR-Tools' strategies."""
+    from ortools.constraint_solver.routing_enums_pb2 import FirstSolutionStrategy
+
+    from vrpsolve.routing.solvers.ortools import FIRST_SOLUTION_STRATEGIES
+
+    names = [name for name, _ in FirstSolutionStrategy.Value.items() if name != "UNSET"]
+    assert list(FIRST_SOLUTION_STRATEGIES) == names

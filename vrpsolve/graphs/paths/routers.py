@@ -57,7 +57,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from vrpsolve.catalog import instances_dir
@@ -68,15 +67,6 @@ from vrpsolve.graphs.paths.model import (
     evaluate_paths,
 )
 from vrpsolve.graphs.search.algorithms import SimilarityGraph
-from vrpsolve.graphs.search.learned import (
-    RoutingConfig,
-    RoutingModel,
-    TrainingRun,
-    imitation_loss,
-    load_checkpoint,
-    propagation_matrix,
-    save_checkpoint,
-)
 
 OSM_DIR = instances_dir() / "osm"
 """The shipped OSM extracts (see ``instances/osm/README.md``)."""
@@ -84,7 +74,8 @@ OSM_DIR = instances_dir() / "osm"
 CHECKPOINT_KIND = "path-routing"
 """The ``kind`` recorded in learned path-routing checkpoints."""
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch and the learned model are imported where learned routing needs them
+    from vrpsolve.graphs.search.learned import RoutingConfig, RoutingModel, TrainingRun
     from vrpsolve.packets.model import PacketNetwork
     from vrpsolve.packets.simulator import NodeView, Packet
 
@@ -386,6 +377,10 @@ def _graph(network: PathQueryInstance) -> SimilarityGraph:
 
 def vertex_vectors(model: RoutingModel, network: PathQueryInstance) -> NDArray[np.float32]:
     """The learned representations ``f(v)`` of every node of a network."""
+    import torch
+
+    from vrpsolve.graphs.search.learned import propagation_matrix
+
     with torch.no_grad():
         vectors = model.vertices(
             torch.from_numpy(node_features(network)),
@@ -434,6 +429,8 @@ class PathTrainingRecord:
 
 def path_config(**settings: Any) -> RoutingConfig:
     """The default model and training settings of learned path routing, with overrides."""
+    from vrpsolve.graphs.search.learned import RoutingConfig
+
     defaults: dict[str, Any] = {
         "dim": 2,
         "out_dim": 2,
@@ -511,6 +508,8 @@ def train_path_routing(
     log
         Called with each validation record.
     """
+    import torch
+
     config = path_config() if config is None else config
     if config.dim != 2 or config.out_dim > 2:
         raise ValueError(f"path routing maps 2-d coordinates to at most 2-d, got {config}")
@@ -557,6 +556,15 @@ def _train(
     seed: int,
     log: Callable[[PathTrainingRecord], None] | None,
 ) -> TrainingRun[PathTrainingRecord]:
+    import torch
+
+    from vrpsolve.graphs.search.learned import (
+        RoutingModel,
+        TrainingRun,
+        imitation_loss,
+        propagation_matrix,
+    )
+
     if not training:
         raise ValueError("no training network given")
     torch.manual_seed(seed)
@@ -673,11 +681,15 @@ def save_path_checkpoint(
     path: str | Path, run: TrainingRun[PathTrainingRecord], metadata: dict[str, Any]
 ) -> None:
     """Save a path-routing model with its history and ``metadata`` (the training networks)."""
+    from vrpsolve.graphs.search.learned import save_checkpoint
+
     save_checkpoint(path, run, metadata, kind=CHECKPOINT_KIND)
 
 
 def load_path_checkpoint(path: str | Path) -> tuple[RoutingModel, dict[str, Any]]:
     """A saved path-routing model and its checkpoint dict; ``InputError`` for another file."""
+    from vrpsolve.graphs.search.learned import load_checkpoint
+
     return load_checkpoint(path, kind=CHECKPOINT_KIND)
 
 

@@ -83,6 +83,7 @@ class PathLearnedSolver(_PathSolver):
 
     name: ClassVar[str] = "path-learned"
     summary: ClassVar[str] = "learned greedy routing (graph convolutions, shortest-path oracle)"
+    requires: ClassVar[tuple[str, ...]] = ("torch",)
     options = (
         SolverOption(
             "policy", str, DEFAULT_POLICY, "checkpoint path, or a name in policies/path-routing/"

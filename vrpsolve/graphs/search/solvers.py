@@ -112,6 +112,7 @@ class GraphLearnedSolver(_GraphSearchSolver):
 
     name: ClassVar[str] = "graph-learned"
     summary: ClassVar[str] = "learned routing (graph convolutions, imitation of a BFS oracle)"
+    requires: ClassVar[tuple[str, ...]] = ("torch",)
     options = (
         SolverOption(
             "policy",

@@ -36,17 +36,13 @@ from __future__ import annotations
 import functools
 import math
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.core.stop import expired
-from vrpsolve.routing.ga.kernel import FloatArray, IntArray, KernelData, evaluate_routes
-from vrpsolve.routing.ga.population import Individual, Population, ordered_crossover
-from vrpsolve.routing.ga.search import local_search
-from vrpsolve.routing.ga.split import fit_fleet, split
 from vrpsolve.routing.model import (
     ATTRIBUTES,
     Route,
@@ -56,6 +52,10 @@ from vrpsolve.routing.model import (
     evaluate,
 )
 from vrpsolve.routing.solvers.heuristics import ConstructiveSolver, InsertionSolver, SavingsSolver
+
+if TYPE_CHECKING:  # the numba kernels are imported when the search runs
+    from vrpsolve.routing.ga.kernel import FloatArray, IntArray
+    from vrpsolve.routing.ga.population import Individual
 
 TARGET_FEASIBLE = 0.2
 """Share of educated offspring meeting a constraint that the penalty weights aim at."""
@@ -125,6 +125,9 @@ class GeneticSearch:
         granularity: int = GRANULARITY,
         restart_after: int = RESTART_AFTER,
     ) -> None:
+        from vrpsolve.routing.ga.kernel import KernelData
+        from vrpsolve.routing.ga.population import Population
+
         self.instance = instance
         self.data = KernelData.build(instance)
         self.rng = np.random.default_rng(seed)
@@ -166,6 +169,10 @@ class GeneticSearch:
     def _search(
         self, tour: IntArray, bounds: IntArray, types: IntArray, weights: FloatArray
     ) -> Individual:
+        from vrpsolve.routing.ga.kernel import evaluate_routes
+        from vrpsolve.routing.ga.population import Individual
+        from vrpsolve.routing.ga.search import local_search
+
         order = self.rng.permutation(self.customers)
         begin = time.perf_counter()
         tour, bounds, types, evaluations = local_search(
@@ -178,6 +185,8 @@ class GeneticSearch:
 
     def educate(self, giant: IntArray) -> Individual:
         """Split a giant tour, fit the fleet, improve by local search, repair sometimes."""
+        from vrpsolve.routing.ga.split import fit_fleet, split
+
         begin = time.perf_counter()
         bounds, types, _ = split(self.data, giant, self.weights)
         bounds, types = fit_fleet(self.data, giant, bounds, types, self.available, self.weights)
@@ -222,6 +231,9 @@ class GeneticSearch:
     # -- main loop -----------------------------------------------------------------------------
     def _seed(self, deadline: float, seed: int) -> None:
         """Add the constructive heuristics' solutions and their educated versions."""
+        from vrpsolve.routing.ga.kernel import evaluate_routes
+        from vrpsolve.routing.ga.population import Individual
+
         for cls, max_customers in SEED_HEURISTICS:
             remaining = deadline - time.perf_counter()
             if expired(deadline) or len(self.customers) > max_customers:
@@ -252,6 +264,8 @@ class GeneticSearch:
     ) -> Individual | None:
         """Evolve until the time limit, the iteration budget or a stop request; the best feasible
         individual."""
+        from vrpsolve.routing.ga.population import ordered_crossover
+
         self.start = time.perf_counter()
         deadline = self.start + time_limit
         self.improved_at = 0
@@ -299,6 +313,7 @@ class GeneticSolver(Solver):
     summary: ClassVar[str] = "Genetic algorithm of our own (split, OX, granular local search)"
     supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES
     default_time_limit: ClassVar[float] = 10.0
+    requires: ClassVar[tuple[str, ...]] = ("numba",)
     options = (
         SolverOption(
             "max_iterations",

@@ -42,10 +42,9 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pulp
 
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
@@ -62,6 +61,9 @@ from vrpsolve.milp import (
 )
 from vrpsolve.routing.model import Route, RoutingInstance, Solution
 from vrpsolve.routing.solvers.scaling import integer_view
+
+if TYPE_CHECKING:
+    import pulp
 
 _EPS = 1e-6
 _MAX_LP_ROUNDS = 200
@@ -164,6 +166,7 @@ class ILPSolver(Solver):
             choices=BACKENDS,
         ),
     )
+    requires: ClassVar[tuple[str, ...]] = ("pulp",)
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
@@ -240,6 +243,8 @@ class _TspModel:
     """The assignment model on a set of arcs, with every subtour constraint found so far."""
 
     def __init__(self, ctx: _Context, arcs: list[tuple[int, int]]) -> None:
+        import pulp
+
         self.ctx = ctx
         self.n = ctx.instance.num_nodes
         self.arcs = arcs
@@ -258,6 +263,8 @@ class _TspModel:
             self._add(sorted(shore), f"sec_old_{k}")
 
     def _add(self, shore: list[int], name: str) -> None:
+        import pulp
+
         members = set(shore)
         inside = [var for (i, j), var in self.x.items() if i in members and j in members]
         if len(shore) <= 3 or len(inside) < len(shore) * len(shore) // 2:
@@ -487,6 +494,8 @@ def _routing_arcs(instance: RoutingInstance, fleet: _Fleet) -> list[tuple[int, i
 
 
 def _solve_routing(ctx: _Context) -> SolverOutput:
+    import pulp
+
     instance, cost = ctx.instance, ctx.cost
     fleet = _fleet(instance)
     depot = fleet.depot

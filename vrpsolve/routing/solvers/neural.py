@@ -13,9 +13,7 @@ import time
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
-
-import torch
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from vrpsolve.catalog import policies_dir
 from vrpsolve.core.errors import InputError
@@ -24,6 +22,9 @@ from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.core.stop import stop_requested
 from vrpsolve.core.threads import one_thread
 from vrpsolve.routing.model import RoutingInstance, Solution, evaluate
+
+if TYPE_CHECKING:
+    import torch
 
 POLICIES_DIR = policies_dir()
 """Where shipped checkpoints live (``policies/<name>.pt`` with a model card ``<name>.md``)."""
@@ -41,6 +42,8 @@ ROLLOUT_ELEMENTS = 200_000_000
 
 def dihedral(locs: torch.Tensor) -> torch.Tensor:
     """The 8 symmetries of the unit square applied to ``[B, M, 2]`` coordinates: ``[8B, M, 2]``."""
+    import torch
+
     x, y = locs[..., :1], locs[..., 1:]
     variants = [(x, y), (y, x), (1 - x, y), (x, 1 - y), (1 - x, 1 - y), (y, 1 - x), (1 - y, x)]
     variants.append((1 - y, 1 - x))
@@ -92,6 +95,8 @@ def construct(
 def _construct_batch(
     instances: list[RoutingInstance], policy: Any, strategy: str, samples: int, seed: int
 ) -> list[list[int]]:
+    import torch
+
     from vrpsolve.routing.convert import from_routing_instances
     from vrpsolve.routing.env import RoutingEnv
     from vrpsolve.routing.generators import RoutingGenerator
@@ -143,6 +148,7 @@ class RouteFinderSolver(Solver):
     summary: ClassVar[str] = "neural multi-task policy (RouteFinder-style), greedy/multi-start"
     default_policy: ClassVar[str] = "routefinder-n50"
     """The shipped checkpoint used when no ``policy`` option is given."""
+    requires: ClassVar[tuple[str, ...]] = ("torch", "tensordict", "rl4co")
     options = policy_options(default_policy)
     supported_attributes: ClassVar[frozenset[str]] = frozenset(
         {
@@ -202,6 +208,7 @@ class RouteFinderSearchSolver(RouteFinderSolver):
     supported_attributes: ClassVar[frozenset[str]] = RouteFinderSolver.supported_attributes | {
         "fleet_limit"
     }
+    requires: ClassVar[tuple[str, ...]] = (*RouteFinderSolver.requires, "pyvrp")
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any

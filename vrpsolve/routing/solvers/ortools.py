@@ -33,7 +33,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from vrpsolve.core.options import SolverOption, check_options
 from vrpsolve.core.solver import Solver, SolverOutput
@@ -45,7 +44,28 @@ from vrpsolve.routing.solvers.scaling import integer_view as _integer_view
 NO_LIMIT = 1 << 50
 """Stands for "no limit" in OR-Tools dimensions; far from int64 overflow when summed."""
 
-_Strategy = routing_enums_pb2.FirstSolutionStrategy
+FIRST_SOLUTION_STRATEGIES = (
+    "AUTOMATIC",
+    "PATH_CHEAPEST_ARC",
+    "PATH_MOST_CONSTRAINED_ARC",
+    "EVALUATOR_STRATEGY",
+    "SAVINGS",
+    "PARALLEL_SAVINGS",
+    "SWEEP",
+    "CHRISTOFIDES",
+    "ALL_UNPERFORMED",
+    "BEST_INSERTION",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_COST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+    "LOCAL_CHEAPEST_ARC",
+    "FIRST_UNBOUND_MIN_VALUE",
+)
+"""OR-Tools' first-solution strategies (``FirstSolutionStrategy`` but ``UNSET``), named here so
+that the option's choices are known without importing OR-Tools."""
+
 FIRST_SOLUTION_SHARE = 0.3
 """Share of the time budget that first-solution attempts may use before GLS takes over."""
 
@@ -78,6 +98,8 @@ def first_solution_strategies(instance: RoutingInstance) -> list[int]:
     Solomon R101); plain CVRP starts from path cheapest arc, after which guided local search ends
     better than after savings (X-n303-k21 at 10 s: 8.4% against 17% above the best known).
     """
+    from ortools.constraint_solver.routing_enums_pb2 import FirstSolutionStrategy as _Strategy
+
     if (
         instance.has_time_windows
         or instance.has_duration_limit
@@ -97,6 +119,8 @@ class _Model:
     """An OR-Tools routing model of one instance."""
 
     def __init__(self, instance: RoutingInstance) -> None:
+        from ortools.constraint_solver import pywrapcp
+
         self.instance = instance
         self.data = data = integer_view(instance)
         self.vehicle_type: list[int] = [
@@ -204,6 +228,8 @@ class _Model:
 
     def parameters(self, strategy: int, seconds: float, *, first_only: bool) -> Any:
         """Search parameters: one first solution, or guided local search for ``seconds``."""
+        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = strategy
         params.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
@@ -232,6 +258,8 @@ def _solve(
     model: _Model, strategies: Sequence[int], time_limit: float
 ) -> tuple[Any, dict[str, Any]]:
     """First solution by the first strategy that finds one, then GLS for the remaining time."""
+    from ortools.constraint_solver.routing_enums_pb2 import FirstSolutionStrategy as _Strategy
+
     deadline = time.perf_counter() + time_limit
     stats: dict[str, Any] = {"vehicles": len(model.vehicle_type)}
     for number, strategy in enumerate(strategies):
@@ -269,9 +297,10 @@ class ORToolsSolver(Solver):
             str,
             None,
             "OR-Tools first-solution strategy tried before the variant's own (default: none)",
-            choices=tuple(name for name, _ in _Strategy.Value.items() if name != "UNSET"),
+            choices=FIRST_SOLUTION_STRATEGIES,
         ),
     )
+    requires: ClassVar[tuple[str, ...]] = ("ortools",)
 
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
@@ -281,6 +310,8 @@ class ORToolsSolver(Solver):
         The option ``first_solution_strategy`` (an OR-Tools strategy name) is tried before the
         variant's defaults.
         """
+        from ortools.constraint_solver.routing_enums_pb2 import FirstSolutionStrategy as _Strategy
+
         options = check_options(self, options)
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), proved_optimal=True)

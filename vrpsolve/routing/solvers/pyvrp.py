@@ -17,18 +17,18 @@ Modelling choices:
 from __future__ import annotations
 
 import warnings
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pyvrp
-from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxRuntime, MultipleCriteria
 
 from vrpsolve.core.solver import Solver, SolverOutput
 from vrpsolve.core.stop import stop_requested
 from vrpsolve.routing.model import ATTRIBUTES, BackhaulMode, Route, RoutingInstance, Solution
 from vrpsolve.routing.solvers.scaling import IntArray, IntegerInstance, classic_backhaul_forbidden
 from vrpsolve.routing.solvers.scaling import integer_view as _integer_view
+
+if TYPE_CHECKING:
+    import pyvrp
 
 NO_LIMIT = int(np.iinfo(np.int64).max)
 """PyVRP's own default for unconstrained windows, shift durations and distances."""
@@ -41,6 +41,8 @@ def integer_view(instance: RoutingInstance) -> IntegerInstance:
 
 def _forbidden_value(matrix: IntArray, data: IntegerInstance) -> int:
     """A length larger than any route built from allowed arcs, within PyVRP's value range."""
+    import pyvrp
+
     finite = matrix[matrix < data.no_limit]
     value = int(finite.max(initial=0)) * matrix.shape[0] + 1
     return min(value, pyvrp.constants.MAX_VALUE)
@@ -71,6 +73,8 @@ def _profiles(instance: RoutingInstance, data: IntegerInstance) -> tuple[list[An
 
 def build_problem(instance: RoutingInstance) -> tuple[pyvrp.ProblemData, IntegerInstance]:
     """Translate an instance into PyVRP's ``ProblemData``, with the integer view used."""
+    import pyvrp
+
     data = integer_view(instance)
     n = instance.num_nodes
     coords = instance.coords if instance.coords is not None else np.zeros((n, 2))
@@ -143,6 +147,8 @@ def to_pyvrp_solution(
     instance: RoutingInstance, problem: pyvrp.ProblemData, solution: Solution
 ) -> pyvrp.Solution:
     """A vrpsolve solution as PyVRP's (clients are numbered in ``instance.customers`` order)."""
+    import pyvrp
+
     client = {int(node): k for k, node in enumerate(instance.customers)}
     kind = pyvrp.ActivityType.CLIENT
     routes = [
@@ -163,6 +169,7 @@ class PyVRPSolver(Solver):
     name: ClassVar[str] = "pyvrp"
     summary: ClassVar[str] = "PyVRP iterated local search (state of the art for CVRP/VRPTW)"
     supported_attributes: ClassVar[frozenset[str]] = ATTRIBUTES
+    requires: ClassVar[tuple[str, ...]] = ("pyvrp",)
 
     def run(
         self,
@@ -179,6 +186,10 @@ class PyVRPSolver(Solver):
         Python such as ``routefinder+ls``, not an option) starts the search from it. PyVRP runs
         single-threaded, and stops early (with its best) when a stop is requested.
         """
+        import pyvrp
+        from pyvrp.exceptions import PenaltyBoundWarning
+        from pyvrp.stop import MaxRuntime, MultipleCriteria
+
         if instance.num_customers == 0:
             return SolverOutput(Solution(()), proved_optimal=True, stats={"iterations": 0})
         problem, data = build_problem(instance)
