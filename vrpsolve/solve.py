@@ -28,8 +28,11 @@ def solve(
     solver
         A registered solver name (see :func:`vrpsolve.list_solvers`) or ``"auto"``.
     time_limit
-        Wall-clock budget in seconds of the run; the solver's default when ``None``. One-time
-        setup (importing a neural solver's modules, loading its policy) comes before the clock.
+        Wall-clock budget in seconds of the run (:attr:`Result.runtime`), building models and
+        decoding policies included; the solver's default when ``None``. One-time setup in the
+        solver's ``prepare`` (importing a neural solver's modules, loading its policy, compiling
+        the GA's kernels) comes before the clock. Solvers stop between steps, so the runtime may
+        pass the limit by the last step (figures in ``docs/solvers.md``).
     seed
         Seeds everything random in the run: the solver, and for packet routing the simulated
         traffic its policy is judged on. An integer from 0 to ``2**32 - 1``.
