@@ -13,6 +13,8 @@ $(VENV)/installed-%: pyproject.toml
 	# torch first, pinned: this version resolves to a CPU-only build (no CUDA downloads)
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[$*]'
+	# compile the GA's numba kernels into the per-user cache now, not inside a first solve
+	$(BIN)/vrpsolve warmup
 	touch $@
 
 setup: $(VENV)/installed-dev

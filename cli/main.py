@@ -35,7 +35,7 @@ from vrpsolve.report import evaluation_record, result_record
 
 from .flows import add_flows_generators
 from .graphs import add_graph_parser, add_graphs_generators, add_graphs_trainers
-from .options import BadInput, check_outputs, solver_options, split_option
+from .options import BadInput, check_outputs, check_seeds, solver_options, split_option
 from .output import print_records
 from .packets import add_packets_generators, add_packets_parsers, add_packets_trainers
 from .progress import time_budget_bar
@@ -455,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command and return its exit code (the console script exits with it)."""
     args = build_parser().parse_args(argv)
     try:
+        check_seeds(args)
         check_outputs(args)
         code: int = args.handler(args)
         return code

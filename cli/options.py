@@ -48,6 +48,20 @@ def solver_options(pairs: list[str] | None) -> dict[str, str]:
     return options
 
 
+def check_seeds(args: argparse.Namespace) -> None:
+    """BadInput for a ``--seed`` (or one of bench's ``--seeds``) outside 0 to ``2**32 - 1``."""
+    from vrpsolve.core.options import check_seed
+
+    seeds = [args.seed] if isinstance(getattr(args, "seed", None), int) else []
+    if isinstance(getattr(args, "seeds", None), str):
+        seeds += split_option(args.seeds, "--seeds", int)
+    for seed in seeds:
+        try:
+            check_seed(seed)
+        except ValueError as error:
+            raise BadInput(f"--seed: {error}") from None
+
+
 OUTPUT_OPTIONS = (("out", False), ("out_dir", True), ("sol_dir", True), ("plot_dir", True))
 """The arguments that name outputs (``--out`` and ``export-policy``'s OUT, files; the others,
 folders created with their parents where missing)."""

@@ -1,7 +1,8 @@
 """Vehicle-routing commands: ``vrpsolve generate routing``, ``generate cities`` and
 ``generate test-sets`` (seeded instance files, city datasets from OSM, the fixed test sets),
 ``vrpsolve train routefinder|rrnco`` (POMO on CPU or a GPU, resumable, from flags or a config)
-and ``vrpsolve export-policy`` (a checkpoint without its optimiser state)."""
+``vrpsolve export-policy`` (a checkpoint without its optimiser state) and ``vrpsolve warmup`` (the
+GA's compiled kernels cached ahead of the first solve)."""
 
 from __future__ import annotations
 
@@ -366,8 +367,29 @@ def add_routing_trainers(trainers: Any) -> None:
         train.set_defaults(handler=cmd_train_routing, solver=name)
 
 
+def cmd_warmup(args: argparse.Namespace) -> int:
+    """Compile the GA's numba kernels into the per-user cache (``make setup`` runs it)."""
+    import os
+    import time
+
+    from vrpsolve.core.registry import get_solver
+
+    began = time.perf_counter()
+    get_solver("ga").prepare()
+    print(
+        f"GA kernels compiled into {os.environ['NUMBA_CACHE_DIR']} "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
+    return EXIT_OK
+
+
 def add_routing_parsers(sub: Any) -> None:
-    """Register ``vrpsolve export-policy``."""
+    """Register ``vrpsolve export-policy`` and ``vrpsolve warmup``."""
+    warmup = sub.add_parser(
+        "warmup",
+        help="compile the GA's kernels into the per-user cache now, not at the first solve",
+    )
+    warmup.set_defaults(handler=cmd_warmup)
     export = sub.add_parser(
         "export-policy", help="copy a training checkpoint without optimiser state, for policies/"
     )

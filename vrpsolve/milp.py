@@ -2,10 +2,12 @@
 
 The backends solve a PuLP problem with a time limit, one thread, zero relative gap and an optional
 MIP start, and report a status, the objective and a valid lower bound. HiGHS is called through
-its Python API (``highspy``, via :class:`pulp.HiGHS`), and its interrupt callbacks end a solve
-(with its best solution and bound) once a stop is requested (:mod:`vrpsolve.core.stop`); CBC is
-PuLP's bundled binary, which a stop request does not reach (Ctrl-C in a terminal reaches it
-directly, as a signal to the process group).
+its Python API (``highspy``, via :class:`pulp.HiGHS`); the time limit covers handing the model to
+HiGHS too (a solve whose limit runs out while the model is handed over reports no solution), and
+its interrupt callbacks end a solve (with its best solution and bound) at the limit or once a stop
+is requested (:mod:`vrpsolve.core.stop`). CBC is PuLP's bundled binary, which gets whole seconds
+and which a stop request does not reach (Ctrl-C in a terminal reaches it directly, as a signal to
+the process group).
 
 The graph routines work on dense ``n x n`` arc-value matrices: weakly connected components of a
 support graph, successor cycles of an integer assignment, and the cuts of the phases of the
@@ -17,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrpsolve.core.stop import stop_requested
+from vrpsolve.core.stop import expired
 
 if TYPE_CHECKING:
     import pulp
@@ -87,15 +90,13 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def _interrupt_if_stopped(event: Any) -> None:
-    """HiGHS's interrupt callback: end the solve once a stop is requested."""
-    if stop_requested():
-        event.interrupt()
+class OutOfTime(Exception):
+    """The time limit ran out while the model was handed to the solver."""
 
 
 def _highs_class() -> Any:
-    """A :class:`pulp.HiGHS` that hands a MIP start to HiGHS before it runs, and stops it on
-    request."""
+    """A :class:`pulp.HiGHS` that hands the model over in bulk and a MIP start before it runs,
+    and stops at its deadline or on request."""
     import highspy
     import pulp
 
@@ -103,9 +104,64 @@ def _highs_class() -> Any:
 
     class StartedHiGHS(pulp.HiGHS):
         start: dict[Any, float] | None = None
+        deadline: float = math.inf
+        """The :func:`time.perf_counter` value the solve ends by."""
+        finished: float = math.inf
+        """When HiGHS returned."""
+
+        def buildSolverModel(self, lp: Any) -> None:
+            """PuLP's model as HiGHS columns and rows (the same order and values as PuLP's own
+            method), raising :class:`OutOfTime` once the deadline passes."""
+            model = lp.solverModel
+            inf = highspy.kHighsInf
+            sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+            variables = lp.variables()
+            for k, var in enumerate(variables):
+                var.index = k
+            cost = np.array([sign * lp.objective.get(var, 0.0) for var in variables], dtype=float)
+            lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables])
+            upper = np.array([inf if v.upBound is None else v.upBound for v in variables])
+            empty = np.zeros(0, dtype=np.int32)
+            model.addCols(len(variables), cost, lower, upper, 0, empty, empty, np.zeros(0))
+            integer = [var.index for var in variables if var.cat == pulp.LpInteger]
+            if self.mip and integer:
+                kind = np.uint8(highspy.HighsVarType.kInteger.value)
+                model.changeColsIntegrality(
+                    len(integer), np.array(integer, dtype=np.int32), np.full(len(integer), kind)
+                )
+            row_lower, row_upper, starts, indices, values = [], [], [0], [], []
+            for k, constraint in enumerate(lp._constraints.values()):
+                if k % 64 == 0 and expired(self.deadline):
+                    raise OutOfTime
+                constraint.index = k
+                for var, coefficient in constraint.items():
+                    if coefficient != 0:
+                        indices.append(var.index)
+                        values.append(coefficient)
+                starts.append(len(indices))
+                low, up = constraint.getLb(), constraint.getUb()
+                row_lower.append(-inf if low is None else low)
+                row_upper.append(inf if up is None else up)
+            model.addRows(
+                len(row_lower),
+                np.array(row_lower, dtype=float),
+                np.array(row_upper, dtype=float),
+                len(indices),
+                np.array(starts[:-1], dtype=np.int32),
+                np.array(indices, dtype=np.int32),
+                np.array(values, dtype=float),
+            )
+            if expired(self.deadline):
+                raise OutOfTime
 
         def callSolver(self, lp: Any) -> None:
             model = lp.solverModel
+            deadline = self.deadline
+
+            def interrupt(event: Any) -> None:
+                if expired(deadline):
+                    event.interrupt()
+
             if self.start:
                 values = [0.0] * model.getNumCol()
                 for var, value in self.start.items():
@@ -115,8 +171,10 @@ def _highs_class() -> Any:
                 solution.value_valid = True
                 model.setSolution(solution)
             for callback in (model.cbSimplexInterrupt, model.cbIpmInterrupt, model.cbMipInterrupt):
-                callback.subscribe(_interrupt_if_stopped)
+                callback.subscribe(interrupt)
+            model.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
             model.run()
+            self.finished = time.perf_counter()
 
     return StartedHiGHS
 
@@ -144,6 +202,9 @@ class MilpBackend:
         self.integral = integral_objective
         self.seed = seed
         self.abs_gap = 1 - 1e-6 if integral_objective else 1e-6
+        self.readback = 0.0
+        """The longest time reading a HiGHS solution back took; later solves stop that much
+        before their limit."""
 
     def round_bound(self, bound: float) -> float:
         """A bound rounded up to the next integer when objectives are integral."""
@@ -157,7 +218,8 @@ class MilpBackend:
         relax: bool = False,
         start: dict[Any, float] | None = None,
     ) -> MilpOutcome:
-        """Solve ``prob`` (its LP relaxation when ``relax``) within ``time_limit`` seconds."""
+        """Solve ``prob`` (its LP relaxation when ``relax``) within ``time_limit`` seconds, handing
+        the model to the backend included (HiGHS; CBC gets whole seconds for its run)."""
         time_limit = max(time_limit, 0.05)
         if self.name == "highs":
             return self._solve_highs(prob, time_limit, relax, start)
@@ -178,7 +240,12 @@ class MilpBackend:
             random_seed=self.seed,
         )
         solver.start = None if relax else start
-        prob.solve(solver)
+        solver.deadline = time.perf_counter() + time_limit - self.readback
+        try:
+            prob.solve(solver)
+        except OutOfTime:
+            return MilpOutcome("none", None, None)
+        self.readback = max(self.readback, time.perf_counter() - solver.finished)
         model = prob.solverModel
         status = model.getModelStatus()
         info = model.getInfo()
@@ -266,13 +333,16 @@ def successor_cycles(successor: dict[int, int]) -> list[list[int]]:
     return cycles
 
 
-def light_phase_cuts(weight: FloatArray, threshold: float) -> list[list[int]]:
+def light_phase_cuts(
+    weight: FloatArray, threshold: float, deadline: float = math.inf
+) -> list[list[int]]:
     """Shores of the Stoer-Wagner phase cuts whose weight is below ``threshold``.
 
     ``weight`` is a symmetric non-negative matrix. Each phase of the algorithm orders the current
     (merged) vertices by maximum adjacency and yields the cut separating the last vertex from the
     rest; the global minimum cut is among them. Each shore is returned as the list of original
-    vertices merged into that last vertex.
+    vertices merged into that last vertex. The phases stop at ``deadline`` (a
+    :func:`time.perf_counter` value) or a stop request, with the shores found so far.
     """
     w = np.array(weight, dtype=np.float64)
     np.fill_diagonal(w, 0.0)
@@ -280,7 +350,7 @@ def light_phase_cuts(weight: FloatArray, threshold: float) -> list[list[int]]:
     groups: list[list[int]] = [[i] for i in range(n)]
     active = list(range(n))
     shores = []
-    while len(active) > 1:
+    while len(active) > 1 and not expired(deadline):
         act = np.array(active)
         sub = w[np.ix_(act, act)]
         m = len(act)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vrpsolve.core.options import check_options
+from vrpsolve.core.options import check_options, check_seed
 from vrpsolve.core.registry import family_of, resolve
 from vrpsolve.core.solver import Result, Status
 from vrpsolve.core.stop import stop_on_signals, stop_requested
@@ -28,11 +28,14 @@ def solve(
     solver
         A registered solver name (see :func:`vrpsolve.list_solvers`) or ``"auto"``.
     time_limit
-        Wall-clock budget in seconds of the run; the solver's default when ``None``. One-time
-        setup (importing a neural solver's modules, loading its policy) comes before the clock.
+        Wall-clock budget in seconds of the run (:attr:`Result.runtime`), building models and
+        decoding policies included; the solver's default when ``None``. One-time setup in the
+        solver's ``prepare`` (importing a neural solver's modules, loading its policy, compiling
+        the GA's kernels) comes before the clock. Solvers stop between steps, so the runtime may
+        pass the limit by the last step (figures in ``docs/solvers.md``).
     seed
         Seeds everything random in the run: the solver, and for packet routing the simulated
-        traffic its policy is judged on.
+        traffic its policy is judged on. An integer from 0 to ``2**32 - 1``.
     **options
         Solver-specific options.
 
@@ -56,7 +59,10 @@ def solve(
     ------
     UnknownSolverError, UnsupportedInstanceError
         For an unknown solver, or one that cannot model the instance.
+    ValueError
+        For a seed out of range, or a time limit that is not positive.
     """
+    check_seed(seed)
     engine = resolve(solver, instance, time_limit)
     budget = engine.default_time_limit if time_limit is None else float(time_limit)
     if budget <= 0:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import vrpsolve
 from vrpsolve.catalog import instances_dir
 from vrpsolve_cli.main import main
 from vrpsolve_cli.options import solver_options
@@ -292,3 +293,31 @@ def test_json_output_is_clean_with_the_exact_solver():
     assert done.returncode == 0
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(r["solver"], r["status"], r["cost"]) for r in records] == [("ilp", "optimal", 39)]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["solve", str(E13), "--solver", "pyvrp", "--seed", "-1"],
+        ["solve", str(E13), "--seed", str(2**32)],
+        ["eval", str(E13), str(E13_SOL), "--seed", "-5"],
+        [
+            *("bench", "--solvers", "pyvrp", "--instances", str(E13), "--time-limits", "1"),
+            *("--seeds", "1,-2", "--out-dir", "unused"),
+        ],
+        ["generate", "pfar", "--out-dir", "unused", "--seed", "-3"],
+    ],
+)
+def test_a_seed_out_of_range_is_a_one_line_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "seed must be an integer from 0 to 4294967295" in err[0]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_solve_refuses_a_seed_out_of_range(seed: int) -> None:
+    instance = vrpsolve.read_instance(E13)
+    with pytest.raises(ValueError, match=str(seed)):
+        vrpsolve.solve(instance, "pyvrp", seed=seed)

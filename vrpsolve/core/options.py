@@ -131,3 +131,15 @@ def check_options(solver: Solver | type[Solver], options: Mapping[str, Any]) -> 
     for name, option in declared.items():
         checked.setdefault(name, option.default)
     return checked
+
+
+MAX_SEED = 2**32 - 1
+"""The largest seed: every engine takes an unsigned 32-bit seed (PyVRP's is one)."""
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` if it is an integer from 0 to :data:`MAX_SEED`; ``ValueError`` naming it
+    otherwise."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
+    return seed

@@ -22,9 +22,11 @@ Modelling choices:
   subpopulations, broken-pairs diversity, biased fitness, binary tournaments and ordered
   crossover; a restart (keeping the best solution) after ``restart_after`` iterations without
   improvement.
-- **Time**: compiled code is cached on disk (``cache=True``) and warmed up on a tiny instance
-  once per process before the clock starts; ``stats["compile_time"]`` reports that warm-up, and
-  the time limit covers everything after it. ``max_iterations`` bounds the iterations instead
+- **Time**: compiled code is cached on disk (``cache=True``, in vrpsolve's per-user folder:
+  :mod:`vrpsolve.core.cache`) and warmed up on a tiny instance once per process in
+  :meth:`GeneticSolver.prepare`, before the clock starts (``vrpsolve warmup`` fills the cache
+  ahead of the first solve); ``stats["compile_time"]`` reports that warm-up, and the time limit
+  covers the whole run after it. ``max_iterations`` bounds the iterations instead
   (same seed, same result). A stop request (:mod:`vrpsolve.core.stop`) ends the search between
   two offspring, never inside compiled code.
 - The returned solution is the best one the kernel judged feasible that
@@ -338,10 +340,15 @@ class GeneticSolver(Solver):
         ),
     )
 
+    def prepare(self, **options: Any) -> None:
+        """Compile (or load from the cache) the numba kernels, outside the timed run."""
+        warm_up()
+
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Evolve for ``time_limit`` seconds (after the numba warm-up); options as declared."""
+        """Evolve for ``time_limit`` seconds; options as declared. Compiles the kernels first
+        unless :meth:`prepare` did (``vrpsolve.solve`` calls it before the clock)."""
         options = check_options(self, options)
         compile_time = warm_up()
         if instance.num_customers == 0:

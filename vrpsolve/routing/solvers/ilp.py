@@ -24,9 +24,11 @@ Modelling choices:
   formulation plus service start variables ``t_i`` in the windows with
   ``t_j >= t_i + s_i + tau_ij - M_ij (1 - x_ij)``, depot departure at its opening time, return by
   its closing time, and MTZ load variables when there is a capacity.
-- Every MILP gets the remaining time of the whole loop, one thread, and a MIP start from the best
-  known feasible solution (HiGHS via ``highspy``; CBC through PuLP's warm start). A stop request
-  ends the loops between rounds and a HiGHS solve from its callback.
+- The time limit covers the whole run: building the model (which stops when the limit runs out,
+  returning the construction below), separating cuts, and every LP and MILP (each gets the
+  remaining time, handing the model to HiGHS included; one thread; a MIP start from the best
+  known feasible solution, for HiGHS via ``highspy``, for CBC through PuLP's warm start). A stop
+  request ends the loops between rounds and a HiGHS solve from its callback.
 - At the time limit the best feasible solution is returned: for (A)TSP cycles patched into one
   tour (Karp's patching), for routing the last integer solution if it violates no cut, else a
   nearest-neighbour construction. The lower bound is the best LP or MILP bound over the rounds
@@ -54,6 +56,7 @@ from vrpsolve.milp import (
     FloatArray,
     MilpBackend,
     MilpOutcome,
+    OutOfTime,
     components,
     default_backend,
     light_phase_cuts,
@@ -82,6 +85,8 @@ class _Context:
     deadline: float
     start: float
     lp_rounds: int = 0
+    lp_seconds: float = 0.0
+    """How long the last LP relaxation took to solve: a MILP is not started with less time."""
     milp_rounds: int = 0
     cuts: int = 0
     arcs_removed: int = 0
@@ -91,6 +96,23 @@ class _Context:
     def remaining(self) -> float:
         """Seconds left; none once a stop is requested."""
         return 0.0 if stop_requested() else self.deadline - time.perf_counter()
+
+    def solve_lp(self, prob: pulp.LpProblem, time_limit: float) -> MilpOutcome:
+        """The LP relaxation of ``prob`` within ``time_limit`` seconds, timed."""
+        began = time.perf_counter()
+        outcome = self.backend.solve(prob, time_limit, relax=True)
+        if outcome.status == "optimal":
+            self.lp_seconds = time.perf_counter() - began
+        return outcome
+
+    def milp_time(self) -> bool:
+        """Whether there is time for a MILP: at least as much as the last LP relaxation took."""
+        return self.remaining() > self.lp_seconds
+
+    def check(self) -> None:
+        """Raise :class:`OutOfTime` once the time limit has passed or a stop is requested."""
+        if expired(self.deadline):
+            raise OutOfTime
 
     def raise_bound(self, outcome: MilpOutcome) -> None:
         if outcome.bound is not None and (self.bound is None or outcome.bound > self.bound):
@@ -127,6 +149,20 @@ class _Context:
         return SolverOutput(
             solution, proved_optimal=proved, lower_bound=lower, stats=stats, infeasible=infeasible
         )
+
+
+def _variables(
+    ctx: _Context, prob: pulp.LpProblem, arcs: list[tuple[int, int]]
+) -> dict[tuple[int, int], pulp.LpVariable]:
+    """A binary variable per arc, checking the clock every 4096 arcs."""
+    import pulp
+
+    x = {}
+    for k, (i, j) in enumerate(arcs):
+        if k % 4096 == 0:
+            ctx.check()
+        x[i, j] = prob.add_variable(f"x_{i}_{j}", cat=pulp.LpBinary)
+    return x
 
 
 def _cost_matrix(instance: RoutingInstance) -> tuple[FloatArray, float, bool]:
@@ -249,8 +285,9 @@ class _TspModel:
         self.n = ctx.instance.num_nodes
         self.arcs = arcs
         self.prob = pulp.LpProblem("atsp", pulp.LpMinimize)
-        self.x = {(i, j): self.prob.add_variable(f"x_{i}_{j}", cat=pulp.LpBinary) for i, j in arcs}
+        self.x = _variables(ctx, self.prob, arcs)
         self.prob += pulp.LpAffineExpression([(self.x[a], float(ctx.cost[a])) for a in arcs])
+        ctx.check()
         out_arcs: list[list[pulp.LpVariable]] = [[] for _ in range(self.n)]
         in_arcs: list[list[pulp.LpVariable]] = [[] for _ in range(self.n)]
         for (i, j), var in self.x.items():
@@ -320,9 +357,12 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
         best = min(tours, key=lambda t: _tour_cost(cost, t))
         return ctx.output(_tsp_solution(instance, best), True, _tour_cost(cost, best), "trivial")
 
-    model = _TspModel(ctx, [(i, j) for i in range(n) for j in range(n) if i != j])
     best_tour = _nearest_neighbour_tour(cost, instance.depots[0])
     best_cost = _tour_cost(cost, best_tour)
+    try:
+        model = _TspModel(ctx, [(i, j) for i in range(n) for j in range(n) if i != j])
+    except OutOfTime:  # the model was not built in time: the nearest-neighbour tour
+        return ctx.output(_tsp_solution(instance, best_tour), False, best_cost, "not run")
     fixed_upper: float | None = None
     """The incumbent's cost when arcs were last removed by reduced costs."""
 
@@ -337,7 +377,7 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
     # root LP phase: exact separation of subtour constraints, reduced-cost arc elimination
     lp_deadline = ctx.start + _LP_SHARE * (ctx.deadline - ctx.start)
     while ctx.lp_rounds < _MAX_LP_ROUNDS and not expired(lp_deadline):
-        outcome = ctx.backend.solve(model.prob, lp_deadline - time.perf_counter(), relax=True)
+        outcome = ctx.solve_lp(model.prob, lp_deadline - time.perf_counter())
         if outcome.status != "optimal" or outcome.objective is None:
             break
         ctx.lp_rounds += 1
@@ -349,10 +389,13 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
             kept = [a for k, a in enumerate(model.arcs) if k not in drop]
             ctx.arcs_removed += len(drop)
             fixed_upper = best_cost if fixed_upper is None else min(fixed_upper, best_cost)
-            model = _TspModel(ctx, kept)
+            try:
+                model = _TspModel(ctx, kept)
+            except OutOfTime:  # out of time: no MILP, the best tour so far
+                return ctx.output(_tsp_solution(instance, best_tour), False, best_cost, "not run")
         sym = v + v.T
         parts = components(sym > _EPS, np.arange(n))
-        shores = parts if len(parts) > 1 else light_phase_cuts(sym, 2 - 1e-4)
+        shores = parts if len(parts) > 1 else light_phase_cuts(sym, 2 - 1e-4, lp_deadline)
         added = sum(model.add_sec(s) for s in shores)
         if not added:
             break
@@ -360,7 +403,7 @@ def _solve_tsp(ctx: _Context) -> SolverOutput:
     # MILP phase: one subtour constraint per cycle of each integer solution
     proved = False
     last = "not run"
-    while ctx.remaining() > 0:
+    while ctx.milp_time():
         if ctx.bound is not None and ctx.backend.round_bound(ctx.bound) >= best_cost - _EPS:
             proved = True
             break
@@ -511,52 +554,78 @@ def _solve_routing(ctx: _Context) -> SolverOutput:
             return 1
         return max(1, math.ceil(float(demand[shore].sum()) / capacity - 1e-9))
 
+    construction = _construct(instance, fleet, cost)
+    best_routes: list[list[int]] | None = None
+    best_cost = math.inf
+    if construction and (fleet.limit is None or len(construction) <= fleet.limit):
+        best_routes = construction
+        best_cost = _routes_cost(cost, depot, construction)
+
+    def answer(proved: bool, last: str) -> SolverOutput:
+        """The best routes so far (``proved`` optimal or not), ``last`` the last MILP's status."""
+        if best_routes is None:
+            return ctx.output(None, False, None, last)
+        return ctx.output(_assign_types(best_routes, fleet), proved, best_cost, last)
+
     arcs = _routing_arcs(instance, fleet)
     prob = pulp.LpProblem("vrp", pulp.LpMinimize)
-    x = {a: prob.add_variable(f"x_{a[0]}_{a[1]}", cat=pulp.LpBinary) for a in arcs}
-    out_arcs: dict[int, list[tuple[int, int]]] = {i: [] for i in [depot, *customers]}
-    in_arcs: dict[int, list[tuple[int, int]]] = {i: [] for i in [depot, *customers]}
-    for a in arcs:
-        out_arcs[a[0]].append(a)
-        in_arcs[a[1]].append(a)
-    prob += pulp.LpAffineExpression([(x[a], float(cost[a])) for a in arcs])
-    for i in customers:
-        prob += pulp.lpSum(x[a] for a in out_arcs[i]) == 1, f"out_{i}"
-        prob += pulp.lpSum(x[a] for a in in_arcs[i]) == 1, f"in_{i}"
-    leaving = pulp.lpSum(x[a] for a in out_arcs[depot])
-    prob += leaving == pulp.lpSum(x[a] for a in in_arcs[depot]), "depot_balance"
-    prob += leaving >= need(customers), "min_vehicles"
-    if fleet.limit is not None:
-        prob += leaving <= fleet.limit, "fleet"
+    try:
+        x = _variables(ctx, prob, arcs)
+        out_arcs: dict[int, list[tuple[int, int]]] = {i: [] for i in [depot, *customers]}
+        in_arcs: dict[int, list[tuple[int, int]]] = {i: [] for i in [depot, *customers]}
+        for a in arcs:
+            out_arcs[a[0]].append(a)
+            in_arcs[a[1]].append(a)
+        prob += pulp.LpAffineExpression([(x[a], float(cost[a])) for a in arcs])
+        for i in customers:
+            ctx.check()
+            prob += pulp.lpSum(x[a] for a in out_arcs[i]) == 1, f"out_{i}"
+            prob += pulp.lpSum(x[a] for a in in_arcs[i]) == 1, f"in_{i}"
+        leaving = pulp.lpSum(x[a] for a in out_arcs[depot])
+        prob += leaving == pulp.lpSum(x[a] for a in in_arcs[depot]), "depot_balance"
+        prob += leaving >= need(customers), "min_vehicles"
+        if fleet.limit is not None:
+            prob += leaving <= fleet.limit, "fleet"
 
-    t: dict[int, pulp.LpVariable] = {}
-    u: dict[int, pulp.LpVariable] = {}
-    if has_tw:
-        _add_time_constraints(instance, prob, x, arcs, depot, t)
-        if math.isfinite(capacity):
-            for i in customers:
-                u[i] = prob.add_variable(f"u_{i}", float(demand[i]), float(capacity))
-            for i, j in arcs:
-                if i != depot and j != depot:
-                    prob += u[j] >= u[i] + float(demand[j]) - capacity * (1 - x[i, j])
+        t: dict[int, pulp.LpVariable] = {}
+        u: dict[int, pulp.LpVariable] = {}
+        if has_tw:
+            _add_time_constraints(instance, prob, x, arcs, depot, t)
+            if math.isfinite(capacity):
+                for i in customers:
+                    u[i] = prob.add_variable(f"u_{i}", float(demand[i]), float(capacity))
+                for i, j in arcs:
+                    if i != depot and j != depot:
+                        prob += u[j] >= u[i] + float(demand[j]) - capacity * (1 - x[i, j])
+        ctx.check()
+    except OutOfTime:  # the model was not built in time: the construction
+        return answer(False, "not run")
 
-    def add_capacity_cut(shore: list[int], v: dict[tuple[int, int], float] | None) -> bool:
+    tails = np.array([a[0] for a in arcs], dtype=np.int64)
+    heads = np.array([a[1] for a in arcs], dtype=np.int64)
+    variables = [x[a] for a in arcs]
+
+    def add_capacity_cut(shore: list[int], m: FloatArray) -> bool:
+        """Add the rounded capacity cut of ``shore`` unless known, or kept by the arc values
+        ``m`` (an ``n x n`` matrix)."""
         key = frozenset(shore)
         if key in ctx.cut_keys:
             return False
-        members = set(shore)
         rhs = need(shore)
-        entering = [a for a in arcs if a[1] in members and a[0] not in members]
-        if v is not None and sum(v[a] for a in entering) >= rhs - 1e-4:
+        outside = np.ones(n, dtype=bool)
+        outside[shore] = False
+        if float(m[np.ix_(outside, ~outside)].sum()) >= rhs - 1e-4:
             return False
-        inside = [a for a in arcs if a[0] in members and a[1] in members]
+        inside_arc = ~outside[tails] & ~outside[heads]
+        entering_arc = outside[tails] & ~outside[heads]
         ctx.cut_keys.add(key)
-        if len(inside) < len(entering):
-            prob.addConstraint(
-                pulp.lpSum(x[a] for a in inside) <= len(shore) - rhs, f"cap_{ctx.cuts}"
-            )
+        if inside_arc.sum() < entering_arc.sum():
+            terms = [(variables[k], 1.0) for k in np.flatnonzero(inside_arc)]
+            cut = pulp.LpAffineExpression(terms) <= len(shore) - rhs
         else:
-            prob.addConstraint(pulp.lpSum(x[a] for a in entering) >= rhs, f"cap_{ctx.cuts}")
+            terms = [(variables[k], 1.0) for k in np.flatnonzero(entering_arc)]
+            cut = pulp.LpAffineExpression(terms) >= rhs
+        prob.addConstraint(cut, f"cap_{ctx.cuts}")
         ctx.cuts += 1
         return True
 
@@ -575,38 +644,32 @@ def _solve_routing(ctx: _Context) -> SolverOutput:
     # root LP phase: heuristic separation of rounded capacity cuts
     lp_deadline = ctx.start + _LP_SHARE * (ctx.deadline - ctx.start)
     while ctx.lp_rounds < _MAX_LP_ROUNDS and not expired(lp_deadline):
-        outcome = ctx.backend.solve(prob, lp_deadline - time.perf_counter(), relax=True)
+        outcome = ctx.solve_lp(prob, lp_deadline - time.perf_counter())
         if outcome.status != "optimal":
             break
         ctx.lp_rounds += 1
         ctx.raise_bound(outcome)
-        v = values()
-        m = matrix(v)
+        m = matrix(values())
         sym = m + m.T
         candidates: list[list[int]] = []
         for threshold in (_EPS, 0.5):
             candidates += components(sym > threshold, cust)
         nodes = [depot, *customers]
-        for shore in light_phase_cuts(sym[np.ix_(nodes, nodes)], 2 * len(customers)):
+        sub = sym[np.ix_(nodes, nodes)]
+        for shore in light_phase_cuts(sub, 2 * len(customers), lp_deadline):
             members = [nodes[k] for k in shore]
             if depot in members:
                 members = sorted(set(customers) - set(members))
             if members:
                 candidates.append(members)
-        added = sum(add_capacity_cut(s, v) for s in candidates)
+        added = sum(add_capacity_cut(s, m) for s in candidates if not expired(lp_deadline))
         if not added:
             break
 
     # MILP phase: exact separation on integer solutions
-    construction = _construct(instance, fleet, cost)
-    best_routes: list[list[int]] | None = None
-    best_cost = math.inf
-    if construction and (fleet.limit is None or len(construction) <= fleet.limit):
-        best_routes = construction
-        best_cost = _routes_cost(cost, depot, construction)
     proved = False
     last = "not run"
-    while ctx.remaining() > 0:
+    while ctx.milp_time():
         if (
             best_routes is not None
             and ctx.bound is not None
@@ -623,10 +686,10 @@ def _solve_routing(ctx: _Context) -> SolverOutput:
         ctx.raise_bound(outcome)
         if not outcome.has_solution:
             break
-        v = values()
-        used = matrix(v) > 0.5
+        m = matrix(values())
+        used = m > 0.5
         pieces = components(used, cust)
-        violated = [s for s in pieces if add_capacity_cut(s, v)]
+        violated = [s for s in pieces if add_capacity_cut(s, m)]
         if not violated:
             routes = _extract_routes(used, depot)
             if routes is not None and all(_schedule_ok(instance, depot, r) for r in routes):
@@ -637,9 +700,7 @@ def _solve_routing(ctx: _Context) -> SolverOutput:
             break
         if outcome.status != "optimal":
             break
-    if best_routes is None:
-        return ctx.output(None, False, None, last)
-    return ctx.output(_assign_types(best_routes, fleet), proved, best_cost, last)
+    return answer(proved, last)
 
 
 def _add_time_constraints(

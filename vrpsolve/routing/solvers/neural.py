@@ -4,6 +4,13 @@ The instance is brought into the learning environment (:mod:`vrpsolve.envs`), re
 training scale, and the policy decodes greedily from every customer as a start (multi-start) over
 up to 8 symmetric transformations of the coordinates (augmentation), or by sampling; the best
 construction is returned and judged by the evaluator like any other solver's.
+
+Time: importing the learning environment and loading the policy happen in ``prepare``, outside
+the time limit (the policy is loaded once per process). Within the limit a single instance's
+decoding is budgeted: a first rollout from at most :data:`PROBE_STARTS` starts times the policy on
+the instance, and the whole decoding follows only when the time model predicts that it fits; else
+as many augmentations and starts (or samples) as fit, the probe's result kept if better. The
+``+ls`` solvers give PyVRP's search what is left.
 """
 
 from __future__ import annotations
@@ -38,6 +45,17 @@ AUGMENTATIONS = 8
 
 ROLLOUT_ELEMENTS = 200_000_000
 """Memory budget: rollouts in one batch times nodes squared (each rollout holds the matrices)."""
+
+PROBE_STARTS = 16
+"""Starts of the first, timed rollout of a budgeted decoding."""
+
+SAFETY = 0.8
+"""Share of the time left after the probe that a budgeted decoding plans to use."""
+
+ROLLOUTS_PER_PROBE = 64
+"""The time model of a budgeted decoding: ``R`` rollouts beyond the probe's take the probe's time
+per :data:`ROLLOUTS_PER_PROBE` of them (a rollout's fixed cost, its steps, outweighs the cost of
+each start: measured on X-n251-k28, 1 start 0.20 s, 250 starts 0.98 s)."""
 
 
 def dihedral(locs: torch.Tensor) -> torch.Tensor:
@@ -74,13 +92,18 @@ def construct(
     strategy: str = "augment",
     samples: int = 64,
     seed: int = 0,
+    deadline: float | None = None,
 ) -> list[list[int]]:
     """Best action sequence per instance (all of one node and depot count).
 
-    Instances are decoded in batches as large as the memory budget allows with every start.
+    Instances are decoded in batches as large as the memory budget allows with every start. A
+    single instance with a ``deadline`` (a :func:`time.perf_counter` value) is decoded
+    within it as far as the time model allows (see the module's notes).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+    if len(instances) == 1 and deadline is not None and strategy != "greedy":
+        return [_budgeted(instances[0], policy, strategy, samples, seed, deadline)]
     size = instances[0].num_nodes
     copies = AUGMENTATIONS if strategy == "augment" else 1
     rollouts = {"greedy": 1, "sampling": samples}.get(strategy, size) * copies
@@ -88,13 +111,47 @@ def construct(
     best: list[list[int]] = []
     for first in range(0, len(instances), chunk):
         part = instances[first : first + chunk]
-        best += _construct_batch(part, policy, strategy, samples, seed)
+        best += _construct_batch(part, policy, strategy, samples, seed)[0]
     return best
 
 
+def _budgeted(
+    instance: RoutingInstance, policy: Any, strategy: str, samples: int, seed: int, deadline: float
+) -> list[int]:
+    """The best action sequence that decoding ``instance`` by ``deadline`` allows."""
+    began = time.perf_counter()
+    probe, probe_reward = _construct_batch(
+        [instance], policy, strategy, samples, seed, 1, PROBE_STARTS
+    )
+    probe_time = time.perf_counter() - began
+    copies = AUGMENTATIONS if strategy == "augment" else 1
+    per_copy = samples if strategy == "sampling" else instance.num_customers
+    budget = SAFETY * (deadline - time.perf_counter())
+    fit = PROBE_STARTS + int(ROLLOUTS_PER_PROBE * (budget / max(probe_time, 1e-6) - 1))
+    if fit >= copies * per_copy:
+        actions, reward = _construct_batch([instance], policy, strategy, samples, seed)
+    elif fit > PROBE_STARTS:
+        copies = min(copies, max(1, fit // per_copy))
+        starts = min(per_copy, fit // copies)
+        actions, reward = _construct_batch(
+            [instance], policy, strategy, samples, seed, copies, starts
+        )
+    else:
+        return probe[0]
+    return actions[0] if reward[0] >= probe_reward[0] else probe[0]
+
+
 def _construct_batch(
-    instances: list[RoutingInstance], policy: Any, strategy: str, samples: int, seed: int
-) -> list[list[int]]:
+    instances: list[RoutingInstance],
+    policy: Any,
+    strategy: str,
+    samples: int,
+    seed: int,
+    copies: int | None = None,
+    max_starts: int | None = None,
+) -> tuple[list[list[int]], list[float]]:
+    """Best action sequence and its reward per instance, over ``copies`` augmentations (default:
+    the strategy's) and up to ``max_starts`` starts or samples each (default: all)."""
     import torch
 
     from vrpsolve.routing.convert import from_routing_instances
@@ -106,12 +163,15 @@ def _construct_batch(
     td = rescale(from_routing_instances(instances))
     batch, size = len(td), td["distance"].shape[-1]
     env = RoutingEnv(RoutingGenerator(max(1, size - 1)), seed=seed)
-    copies = AUGMENTATIONS if strategy == "augment" else 1
+    if copies is None:
+        copies = AUGMENTATIONS if strategy == "augment" else 1
     if copies > 1:
         td = td.repeat(copies)
-        td["locs"] = dihedral(td["locs"][:batch])
+        td["locs"] = dihedral(td["locs"][:batch])[: copies * batch]
     customers = env.get_num_starts(env.reset(td[:1].clone()))
     budget = max(1, ROLLOUT_ELEMENTS // (size * size * len(td)))
+    if max_starts is not None:
+        budget = min(budget, max_starts)
     starts = {"greedy": 1, "sampling": min(samples, budget)}.get(strategy, min(customers, budget))
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad(), one_thread():
@@ -121,7 +181,8 @@ def _construct_batch(
     reward = result.reward.view(starts * copies, batch)
     best = reward.argmax(0)
     rows = (best * batch + torch.arange(batch)).tolist()
-    return [result.actions[row].tolist() for row in rows]
+    actions = [result.actions[row].tolist() for row in rows]
+    return actions, reward.max(0).values.tolist()
 
 
 def policy_options(default_policy: str) -> tuple[SolverOption, ...]:
@@ -181,14 +242,17 @@ class RouteFinderSolver(Solver):
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Construct routes with the policy; the time limit is not used (one pass)."""
+        """Construct routes with the policy, decoding as much as ``time_limit`` allows."""
         from vrpsolve.routing.convert import solution_for_instance
 
+        deadline = time.perf_counter() + time_limit
         options = check_options(self, options)
         strategy, samples = options["strategy"], options["samples"]
         policy = self.policy(options)
         try:
-            actions = construct([instance], policy, strategy=strategy, samples=samples, seed=seed)
+            actions = construct(
+                [instance], policy, strategy=strategy, samples=samples, seed=seed, deadline=deadline
+            )
         except ValueError as error:  # the environment cannot model it, or no solution exists
             return SolverOutput(None, stats={"strategy": strategy, "error": str(error)})
         solution = solution_for_instance(instance, actions[0])
@@ -213,8 +277,8 @@ class RouteFinderSearchSolver(RouteFinderSolver):
     def run(
         self, instance: RoutingInstance, *, time_limit: float, seed: int, **options: Any
     ) -> SolverOutput:
-        """Construct with the policy, then search with PyVRP for the rest of ``time_limit`` (none
-        when a stop was requested during the construction)."""
+        """Construct with the policy (within half of ``time_limit``), then search with PyVRP for
+        the rest of it (none when a stop was requested during the construction)."""
         from vrpsolve.routing.solvers.pyvrp import PyVRPSolver
 
         began = time.perf_counter()
@@ -222,9 +286,9 @@ class RouteFinderSearchSolver(RouteFinderSolver):
         if instance.has_fleet_limit and not instance.is_tsp:  # the policy assumes no limit
             kinds = tuple(replace(vt, num_available=None) for vt in instance.vehicle_types)
             relaxed = replace(instance, vehicle_types=kinds)
-        constructed = super().run(relaxed, time_limit=time_limit, seed=seed, **options)
+        constructed = super().run(relaxed, time_limit=time_limit / 2, seed=seed, **options)
         constructing = time.perf_counter() - began
-        remaining = max(0.1, time_limit - constructing)
+        remaining = max(1e-3, time_limit - constructing)
         seed_solution = constructed.solution
         if not (isinstance(seed_solution, Solution) and evaluate(instance, seed_solution).feasible):
             seed_solution = None  # feasible without the limit, so it exceeds the fleet
